@@ -1,0 +1,65 @@
+"""Assembles the Litestar application from settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from litestar import Litestar
+from litestar.middleware import DefineMiddleware
+
+from loop_live.platform import docs, health
+from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
+from loop_live.platform.auth.verifiers import build_verifier
+from loop_live.platform.cursor import CursorCodec
+from loop_live.platform.db import open_database
+from loop_live.platform.errors import handle_exception
+from loop_live.platform.runtime import Runtime
+from loop_live.platform.settings import Settings, load
+from loop_live.sessions import admin_routes as admin_sessions
+from loop_live.sessions import routes as sessions
+
+
+def create_app(settings: Settings) -> Litestar:
+    settings.check_production_safety()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = await open_database(settings.database_url, settings.database_pool_size)
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            app.state.runtime = Runtime(
+                settings=settings,
+                db=db,
+                http=client,
+                verifier=build_verifier(settings, client),
+                cursors=CursorCodec(settings.auth_secret.get_secret_value()),
+            )
+            try:
+                yield
+            finally:
+                await db.close()
+
+    return Litestar(
+        route_handlers=[
+            *health.handlers,
+            *docs.handlers,
+            *sessions.handlers,
+            *admin_sessions.handlers,
+        ],
+        lifespan=[lifespan],
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],
+        guards=[scope_guard],
+        exception_handlers={Exception: handle_exception},
+        openapi_config=docs.openapi_config,
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=None,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """Factory for `uvicorn --factory` and worker processes: settings read once, here."""
+    settings = load()
+    logging.basicConfig(level=settings.log_level)
+    return create_app(settings)

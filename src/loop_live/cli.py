@@ -1,0 +1,102 @@
+"""The `loop-live` command (SPEC §10)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import click
+import uvicorn
+
+from loop_live.platform.auth.verifiers import mint_dev_token
+from loop_live.platform.db import open_database
+from loop_live.platform.db.migrate import upgrade
+from loop_live.platform.settings import Settings, load
+
+DEFAULT_SCOPES = "read:live write:live"
+
+
+@click.group()
+def main() -> None:
+    """loop-live: live sessions for the Loop Platform."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--access-log/--no-access-log", default=False, show_default=True)
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+    """Serve the API (applies pending migrations first on SQLite)."""
+    settings = load()
+    settings.check_production_safety()
+    if settings.is_sqlite:
+        asyncio.run(upgrade(settings.database_url))
+    click.echo(_welcome(host, port), err=True)
+    uvicorn.run(
+        "loop_live.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=access_log,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending migrations to LIVE_DATABASE_URL."""
+    settings = load()
+    asyncio.run(upgrade(settings.database_url))
+    click.echo("database is at the latest migration")
+
+
+@main.command()
+@click.option("--sub", required=True, help="The user the token speaks for.")
+@click.option("--brand", default=None, help="Bind the token to one brand.")
+@click.option("--scope", default=DEFAULT_SCOPES, show_default=True)
+@click.option("--ttl", default=3600, show_default=True, type=click.IntRange(1, 31_536_000))
+def token(sub: str, brand: str | None, scope: str, ttl: int) -> None:
+    """Print a dev-mode bearer token signed with LIVE_AUTH_SECRET."""
+    settings = load()
+    secret = settings.auth_secret.get_secret_value()
+    click.echo(mint_dev_token(secret, sub, scope.split(), brand, ttl))
+
+
+@main.command("demo-data")
+@click.option("--sessions", "total", default=500, show_default=True, type=click.IntRange(1))
+@click.option("--if-empty", is_flag=True, help="Do nothing when sessions already exist.")
+def demo_data(total: int, if_empty: bool) -> None:
+    """Fill the database with brands, hosts, sessions in every status and registrations."""
+    asyncio.run(_load_demo(load(), total, if_empty))
+
+
+async def _load_demo(settings: Settings, total: int, if_empty: bool) -> None:
+    from loop_live.demo import loader
+
+    if settings.is_sqlite:
+        await upgrade(settings.database_url)
+    db = await open_database(settings.database_url, 2)
+    try:
+        if if_empty and await loader.session_count(db) > 0:
+            click.echo("demo data: sessions already exist, nothing loaded")
+            return
+        with click.progressbar(length=total, label="loading demo sessions") as bar:
+            await loader.load(db, total, bar.update)
+    finally:
+        await db.close()
+
+
+def _welcome(host: str, port: int) -> str:
+    base = f"http://{host}:{port}"
+    env = "" if "LIVE_AUTH_SECRET" not in os.environ else " (with your LIVE_AUTH_SECRET)"
+    return (
+        f"loop-live on {base} — docs at {base}/docs\n"
+        f"  mint a token{env}:  TOKEN=$(.venv/bin/loop-live token --sub host-001 "
+        f"--brand loop-health --scope 'read:live write:live admin:live')\n"
+        f'  first call:  curl -H "Authorization: Bearer $TOKEN" '
+        f"'{base}/v1/live/sessions?upcoming=true&limit=5'"
+    )

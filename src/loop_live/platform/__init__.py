@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every domain package uses: settings, db, auth, errors, http glue."""

@@ -1,0 +1,56 @@
+"""The storage interface the repositories use; `open_database` picks the engine from the URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Literal, Protocol
+
+from loop_live.platform.db.sql import Sql
+
+Dialect = Literal["postgresql", "sqlite"]
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str | int, /) -> Any: ...
+    def keys(self) -> Iterable[str]: ...
+
+
+Params = Mapping[str, Any]
+
+
+class Connection(Protocol):
+    dialect: Dialect
+    row_lock: str  # appended to a SELECT that must hold its rows until commit
+
+    async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]: ...
+    async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None: ...
+    async def fetchval(self, sql: Sql, params: Params | None = None) -> Any: ...
+    async def execute(self, sql: Sql, params: Params | None = None) -> int: ...
+    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        ...
+
+
+class Database(Protocol):
+    dialect: Dialect
+
+    def read(self) -> AbstractAsyncContextManager[Connection]:
+        """A connection for reads outside any write transaction."""
+        ...
+
+    def write(self) -> AbstractAsyncContextManager[Connection]:
+        """A connection inside a transaction: committed on exit, rolled back on error."""
+        ...
+
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+async def open_database(url: str, pool_size: int = 10) -> Database:
+    if url.startswith("sqlite"):
+        from loop_live.platform.db.sqlite import SqliteDatabase
+
+        return await SqliteDatabase.open(url, readers=min(pool_size, 4))
+    from loop_live.platform.db.postgres import PostgresDatabase
+
+    return await PostgresDatabase.open(url, pool_size=pool_size)

@@ -1,0 +1,92 @@
+"""PostgreSQL through asyncpg: a pool, UTC sessions, generic plans for the hot statements."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from loop_live.platform.db.database import Dialect, Params, Row
+from loop_live.platform.db.sql import Sql
+
+_EMPTY: Params = {}
+
+
+def asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    # The default reset runs RESET ALL/UNLISTEN/advisory unlock on every release; we leave no
+    # session state behind, so only an abandoned transaction needs undoing.
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+class PostgresConnection:
+    dialect: Dialect = "postgresql"
+    row_lock = " FOR UPDATE"
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.raw = conn
+
+    async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
+        text, args = sql.args(params or _EMPTY)
+        rows: Sequence[Row] = await self.raw.fetch(text, *args)
+        return rows
+
+    async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None:
+        text, args = sql.args(params or _EMPTY)
+        row: Row | None = await self.raw.fetchrow(text, *args)
+        return row
+
+    async def fetchval(self, sql: Sql, params: Params | None = None) -> Any:
+        text, args = sql.args(params or _EMPTY)
+        return await self.raw.fetchval(text, *args)
+
+    async def execute(self, sql: Sql, params: Params | None = None) -> int:
+        text, args = sql.args(params or _EMPTY)
+        status: str = await self.raw.execute(text, *args)
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
+
+
+class PostgresDatabase:
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: str, pool_size: int) -> PostgresDatabase:
+        pool = await asyncpg.create_pool(
+            asyncpg_dsn(url),
+            min_size=1,
+            max_size=pool_size,
+            reset=_reset,
+            server_settings={"timezone": "UTC", "application_name": "loop-live"},
+        )
+        return cls(pool)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[PostgresConnection]:
+        async with self._pool.acquire() as conn:
+            yield PostgresConnection(conn)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[PostgresConnection]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PostgresConnection(conn)
+
+    async def ping(self) -> None:
+        async with self._pool.acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1")
+
+    async def close(self) -> None:
+        await self._pool.close()

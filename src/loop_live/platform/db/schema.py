@@ -1,0 +1,165 @@
+"""The schema, for migrations and the model/migration agreement check. Queries do not use it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Uuid = sa.Uuid(as_uuid=True).with_variant(sa.String(36), "sqlite")
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+When = sa.DateTime(timezone=True)
+Brand = sa.String(64)
+OPEN = sa.text("status IN ('scheduled', 'live')")
+NOT_CANCELLED = sa.text("status <> 'cancelled'")
+
+
+def _brand(*, index: bool = True) -> sa.Column[str]:
+    return sa.Column("brand_id", Brand, nullable=False, index=index)
+
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(index=False),  # every sessions index leads with brand_id
+    sa.Column("host_id", sa.String(128), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text()),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(64)),
+    sa.Column("community_slug", sa.String(128)),
+    sa.Column("scheduled_at", When, nullable=False),
+    sa.Column("duration_minutes", sa.Integer()),
+    sa.Column("ends_at", When, nullable=False),
+    sa.Column("started_at", When),
+    sa.Column("ended_at", When),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("stream_call_id", sa.String(255), unique=True),
+    sa.Column("max_participants", sa.Integer(), nullable=False),
+    sa.Column("registered_count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("waitlist_count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("co_host_ids", Json, nullable=False),
+    sa.Column("cover_image_url", sa.Text()),
+    sa.Column("tags", Json, nullable=False),
+    sa.Column("recording_url", sa.Text()),
+    sa.Column("metadata", Json, nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.CheckConstraint("status IN ('scheduled', 'live', 'ended', 'cancelled')", name="status"),
+    sa.CheckConstraint("kind IN ('live', 'office_hours')", name="kind"),
+    sa.CheckConstraint(
+        "registered_count >= 0 AND registered_count <= max_participants", name="capacity"
+    ),
+    sa.CheckConstraint("waitlist_count >= 0", name="waitlist"),
+    sa.Index("ix_sessions_brand_time", "brand_id", "scheduled_at", "id"),
+    sa.Index("ix_sessions_brand_host_time", "brand_id", "host_id", "scheduled_at", "id"),
+    sa.Index("ix_sessions_brand_community_time", "brand_id", "community_slug", "scheduled_at", "id"),
+    sa.Index("ix_sessions_brand_status_time", "brand_id", "status", "scheduled_at", "id"),
+    sa.Index(
+        "ix_sessions_brand_open_time",
+        "brand_id",
+        "scheduled_at",
+        "id",
+        postgresql_where=OPEN,
+        sqlite_where=OPEN,
+    ),
+)
+
+registrations = sa.Table(
+    "registrations",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(),
+    sa.Column(
+        "session_id", Uuid, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("user_id", sa.String(128)),
+    sa.Column("guest_email", sa.String(320)),
+    sa.Column("guest_email_key", sa.String(320)),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("registered_at", When, nullable=False),
+    sa.Column("cancelled_at", When),
+    sa.Column("promoted_at", When),
+    sa.Column("updated_at", When, nullable=False),
+    sa.CheckConstraint("status IN ('registered', 'waitlist', 'cancelled')", name="status"),
+    sa.CheckConstraint("role IN ('host', 'participant', 'guest')", name="role"),
+    sa.CheckConstraint("(user_id IS NULL) <> (guest_email_key IS NULL)", name="one_person"),
+    sa.Index(
+        "ux_registrations_session_user",
+        "session_id",
+        "user_id",
+        unique=True,
+        postgresql_where=NOT_CANCELLED,
+        sqlite_where=NOT_CANCELLED,
+    ),
+    sa.Index(
+        "ux_registrations_session_guest",
+        "session_id",
+        "guest_email_key",
+        unique=True,
+        postgresql_where=NOT_CANCELLED,
+        sqlite_where=NOT_CANCELLED,
+    ),
+    sa.Index("ix_registrations_session_time", "session_id", "registered_at", "id"),
+    sa.Index(
+        "ix_registrations_session_status_time", "session_id", "status", "registered_at", "id"
+    ),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("entity_type", sa.String(32), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(64)),
+    sa.Column("details", Json, nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Index("ix_audit_log_entity", "entity_type", "entity_id", "created_at"),
+)
+
+outbox_events = sa.Table(
+    "outbox_events",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("aggregate_id", sa.String(64), nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("published_at", When),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Index(
+        "ix_outbox_events_pending",
+        "created_at",
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    ),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("principal", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    _brand(),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer(), nullable=False),
+    sa.Column("response_body", sa.LargeBinary(), nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("expires_at", When, nullable=False, index=True),
+)

@@ -1,0 +1,151 @@
+"""Errors that carry their HTTP status, and the one handler that renders the contract's envelope."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+log = logging.getLogger("loop_live.errors")
+
+
+class LiveError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class ValidationFailed(LiveError):
+    status, code = 400, "validation_error"
+
+
+class Unauthenticated(LiveError):
+    status, code = 401, "unauthenticated"
+
+
+class InvalidToken(LiveError):
+    status, code = 401, "invalid_token"
+
+
+class InvalidSignature(LiveError):
+    status, code = 401, "invalid_signature"
+
+
+class InsufficientScope(LiveError):
+    status, code = 403, "insufficient_scope"
+
+
+class Forbidden(LiveError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(LiveError):
+    status, code = 404, "not_found"
+
+
+class Conflict(LiveError):
+    status, code = 409, "conflict"
+
+
+class AlreadyRegistered(LiveError):
+    status, code = 409, "already_registered"
+
+
+class IdempotencyKeyMismatch(LiveError):
+    status, code = 409, "idempotency_key_payload_mismatch"
+
+
+class InvalidState(LiveError):
+    status, code = 412, "invalid_state"
+
+
+class AtCapacity(LiveError):
+    status, code = 412, "at_capacity"
+
+
+class NotJoinable(LiveError):
+    status, code = 412, "not_joinable"
+
+
+class PayloadTooLarge(LiveError):
+    status, code = 413, "payload_too_large"
+
+
+class ProviderError(LiveError):
+    status, code = 502, "provider_error"
+
+
+class ProviderNotConfigured(LiveError):
+    status, code = 503, "provider_not_configured"
+
+
+class Unavailable(LiveError):
+    status, code = 503, "unavailable"
+
+
+def _from_framework(exc: HTTPException) -> LiveError:
+    """Map the framework's own errors (routing, body decoding) onto the contract's codes."""
+    if isinstance(exc, ValidationException):
+        problems = exc.extra if isinstance(exc.extra, list) else []
+        return ValidationFailed(_validation_message(problems), errors=problems) if problems else (
+            ValidationFailed(str(exc.detail))
+        )
+    if isinstance(exc, NotFoundException):
+        return NotFound(exc.detail if exc.detail != "Not Found" else "no such route")
+    if isinstance(exc, MethodNotAllowedException):
+        error = LiveError("method not allowed on this route")
+        error.status, error.code = 405, "method_not_allowed"
+        return error
+    if isinstance(exc, NotAuthorizedException):
+        return Unauthenticated(str(exc.detail))
+    if isinstance(exc, PermissionDeniedException):
+        return Forbidden(str(exc.detail))
+    if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        return PayloadTooLarge("request body is too large")
+    if isinstance(exc, ClientException):
+        return ValidationFailed(str(exc.detail))
+    error = LiveError(str(exc.detail))
+    error.status, error.code = exc.status_code, "http_error"
+    return error
+
+
+def _validation_message(problems: list[Any]) -> str:
+    first = problems[0] if problems else {}
+    if isinstance(first, dict):
+        key = first.get("key")
+        message = str(first.get("message", "invalid request"))
+        if key in (None, "data"):
+            return message
+        return f"{key}: {message}"
+    return str(first)
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, HTTPException):
+        exc = _from_framework(exc)
+    if not isinstance(exc, LiveError):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        exc = LiveError("internal error")
+    headers = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
+    return Response(exc.body(), status_code=exc.status, headers=headers)

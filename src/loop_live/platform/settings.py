@@ -1,0 +1,87 @@
+"""One typed settings object, read from `LIVE_*` environment variables when `load()` is called."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_AUTH_SECRET = "loop-live-development-auth-secret-change-me"
+DEV_STREAM_SECRET = "loop-live-development-stream-secret-change-me"
+MIN_SECRET_BYTES = 32
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./loop-live.db"
+
+
+class InsecureSettingsError(RuntimeError):
+    """A production deployment left a development default in place."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVE_", frozen=True, extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = 10
+
+    auth_mode: Literal["dev", "jwt", "introspect"] = "dev"
+    auth_secret: SecretStr = SecretStr(DEV_AUTH_SECRET)
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_cache_seconds: int = 300
+    introspect_url: str | None = None
+    introspect_client_id: str | None = None
+    introspect_client_secret: SecretStr | None = None
+    introspect_cache_seconds: int = 30
+
+    stream_provider: Literal["local", "getstream"] = "local"
+    stream_api_key: str = "loop-live-local"
+    stream_api_secret: SecretStr = SecretStr(DEV_STREAM_SECRET)
+    stream_base_url: str | None = None
+    stream_call_type: str = "livestream"
+    stream_timeout_seconds: float = 5.0
+    stream_token_ttl_seconds: int = 3600
+
+    redis_url: str | None = None
+    nats_url: str | None = None
+    join_window_minutes: int = 15
+    max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
+            raise ValueError("LIVE_DATABASE_URL must be sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("auth_secret", "stream_api_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} characters (HS256 key)")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_production_safety(self) -> None:
+        """Refuse to run a shared database with the secrets everyone can read in the source."""
+        if self.is_sqlite:
+            return
+        if self.auth_mode == "dev" and self.auth_secret.get_secret_value() == DEV_AUTH_SECRET:
+            raise InsecureSettingsError(
+                "LIVE_AUTH_SECRET is the development default while LIVE_DATABASE_URL is "
+                "PostgreSQL: set LIVE_AUTH_SECRET (or LIVE_AUTH_MODE=jwt/introspect)."
+            )
+        if self.stream_api_secret.get_secret_value() == DEV_STREAM_SECRET:
+            raise InsecureSettingsError(
+                "LIVE_STREAM_API_SECRET is the development default while LIVE_DATABASE_URL is "
+                "PostgreSQL: set LIVE_STREAM_API_SECRET."
+            )
+
+
+def load() -> Settings:
+    """Build settings from the process environment; called once, by the entry point."""
+    return Settings()

@@ -1,0 +1,57 @@
+"""One unit of work per mutating request: a transaction holding the change, its audit row,
+its outbox event and its idempotency record, committed together or not at all."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request, Response
+
+from loop_live.platform import idempotency
+from loop_live.platform.auth import Principal
+from loop_live.platform.clock import utcnow
+from loop_live.platform.db import Connection
+from loop_live.platform.journal import Actor
+from loop_live.platform.runtime import Runtime
+
+T = TypeVar("T")
+Change = Callable[[Connection, Actor], Awaitable[Any]]
+JSON = "application/json"
+
+
+def request_id(request: Request[Any, Any, Any]) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given[:64] if given.isprintable() and given else uuid.uuid4().hex
+
+
+async def mutate(
+    request: Request[Any, Any, Any], brand: str, change: Change, status: int = 200
+) -> Response[bytes]:
+    """Run `change` in a write transaction and render its result, honouring Idempotency-Key."""
+    runtime: Runtime = request.app.state.runtime
+    principal: Principal = request.user
+    actor = Actor(principal, brand, request_id(request), utcnow())
+    key = request.headers.get("idempotency-key")
+    owner = f"{brand}/{principal.subject}"
+    async with runtime.db.write() as conn:
+        if key is not None:
+            fingerprint = idempotency.request_hash(
+                request.method, request.url.path, await request.body()
+            )
+            stored = await idempotency.claim(
+                conn, owner, idempotency.check_key(key), brand, fingerprint, actor.now
+            )
+            if stored is not None:
+                return _respond(stored.body, stored.status, replayed=True)
+        body = msgspec.json.encode(await change(conn, actor))
+        if key is not None:
+            await idempotency.save(conn, owner, key, status, body)
+    return _respond(body, status)
+
+
+def _respond(body: bytes, status: int, *, replayed: bool = False) -> Response[bytes]:
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return Response(body, status_code=status, media_type=JSON, headers=headers)

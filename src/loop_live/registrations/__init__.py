@@ -1,0 +1,1 @@
+"""Registrations: who holds a seat, who waits for one."""

@@ -1,0 +1,1 @@
+"""Live sessions: scheduling, listing, editing, the admin lifecycle."""

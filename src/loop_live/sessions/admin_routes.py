@@ -1,0 +1,44 @@
+"""Admin endpoints: every session of the brand, reschedule, cancel, reinstate."""
+
+from __future__ import annotations
+
+from litestar import Response, get, patch
+
+from loop_live.platform import http
+from loop_live.platform.auth.principal import ADMIN
+from loop_live.platform.uow import mutate
+from loop_live.sessions import listing, service
+from loop_live.sessions.routes import AnyRequest, respond_page
+from loop_live.sessions.schemas import AdminSessionPatch, Session, SessionPage
+
+
+@get("/v1/admin/sessions", opt={"scope": ADMIN}, responses=http.READ_ERRORS, tags=["admin"])
+async def admin_list_sessions(
+    request: AnyRequest,
+    brand_id: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Response[SessionPage]:
+    params = listing.ListParams(
+        brand=http.brand(request, brand_id), viewer=http.principal(request).subject,
+        limit=limit, cursor=cursor, status=status, kind=kind,
+    )  # fmt: skip
+    return await respond_page(request, params)
+
+
+@patch("/v1/admin/sessions/{session_id:str}", opt={"scope": ADMIN},
+       responses=http.WRITE_ERRORS, tags=["admin"])  # fmt: skip
+async def admin_update_session(
+    request: AnyRequest, session_id: str, data: AdminSessionPatch
+) -> Response[Session]:
+    """Reschedule, edit, cancel (`status: cancelled`) or reinstate (`status: scheduled`)."""
+    return await mutate(
+        request,
+        http.brand(request),
+        lambda conn, actor: service.update(conn, actor, session_id, data, admin=True),
+    )
+
+
+handlers = [admin_list_sessions, admin_update_session]

@@ -1,0 +1,147 @@
+"""The list endpoints' query parameters (SPEC §4), checked and turned into a keyset query."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from loop_live.platform.clock import month_window
+from loop_live.platform.cursor import CursorCodec
+from loop_live.platform.errors import ValidationFailed
+from loop_live.sessions.repository import ListQuery
+
+STATUSES = ("scheduled", "live", "ended", "cancelled")
+KINDS = ("live", "office_hours")
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+@dataclass(frozen=True, slots=True)
+class ListParams:
+    """Raw query strings, as the route received them."""
+
+    brand: str
+    viewer: str
+    limit: int | None = None
+    cursor: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    host_id: str | None = None
+    host_user_id: str | None = None
+    community_id: str | None = None
+    month: str | None = None
+    tz: str | None = None
+    upcoming: str | None = None
+    upcoming_only: str | None = None
+
+
+def build_query(params: ListParams, cursors: CursorCodec, now: datetime) -> ListQuery:
+    return ListQuery(
+        brand=params.brand,
+        viewer=params.viewer,
+        limit=_limit(params.limit) + 1,
+        statuses=_statuses(params.status),
+        kind=_choice("kind", params.kind, KINDS),
+        category=params.category,
+        host_id=_host(params.host_id, params.host_user_id),
+        community=params.community_id,
+        window=_month(params.month, params.tz),
+        open_after=now if _upcoming(params.upcoming, params.upcoming_only) else None,
+        after=_position(params.cursor, cursors),
+    )
+
+
+def next_cursor(cursors: CursorCodec, rows: list[Any], limit: int) -> str | None:
+    """`rows` holds up to limit+1 rows; a surplus row means another page exists."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return cursors.encode([last["scheduled_at"].isoformat(), str(last["id"])])
+
+
+def page_size(params: ListParams) -> int:
+    return _limit(params.limit)
+
+
+def _invalid(parameter: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{parameter}: {message}", parameter=parameter)
+
+
+def _limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _invalid("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def _choice(parameter: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is not None and value not in allowed:
+        raise _invalid(parameter, f"must be one of {', '.join(allowed)}")
+    return value
+
+
+def _statuses(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    statuses = tuple(dict.fromkeys(s.strip() for s in raw.split(",")))
+    for status in statuses:
+        _choice("status", status, STATUSES)
+    return statuses
+
+
+def _host(host_id: str | None, host_user_id: str | None) -> str | None:
+    if host_id is not None and host_user_id is not None and host_id != host_user_id:
+        raise _invalid("host_user_id", "differs from host_id; they are the same filter")
+    return host_id if host_id is not None else host_user_id
+
+
+def _month(raw: str | None, tz: str | None) -> tuple[datetime, datetime] | None:
+    zone = _zone(tz)
+    if raw is None:
+        return None
+    match = _MONTH.fullmatch(raw)
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise _invalid("month", "must be YYYY-MM")
+    return month_window(int(match.group(1)), int(match.group(2)), zone)
+
+
+def _zone(tz: str | None) -> ZoneInfo | None:
+    if tz is None:
+        return None
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _invalid("tz", "must be an IANA time zone name such as Europe/Paris") from None
+
+
+def _upcoming(upcoming: str | None, upcoming_only: str | None) -> bool:
+    values = [_boolean(name, v) for name, v in (("upcoming", upcoming),
+                                                ("upcoming_only", upcoming_only)) if v is not None]
+    if len(set(values)) > 1:
+        raise _invalid("upcoming_only", "contradicts upcoming; they are synonyms")
+    return bool(values and values[0])
+
+
+def _boolean(parameter: str, raw: str) -> bool:
+    value = _BOOLEANS.get(raw.lower())
+    if value is None:
+        raise _invalid(parameter, "must be true, false, 1 or 0")
+    return value
+
+
+def _position(cursor: str | None, cursors: CursorCodec) -> tuple[datetime, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    position = cursors.decode(cursor)
+    try:
+        at, session_id = position
+        return datetime.fromisoformat(at), uuid.UUID(session_id)
+    except (TypeError, ValueError):
+        raise _invalid("cursor", "not a cursor this service issued") from None

@@ -1,0 +1,172 @@
+"""All SQL about sessions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from loop_live.platform.db import Connection, Row, Sql
+from loop_live.platform.db.sql import SqlCache
+
+COLUMNS = (
+    "id", "host_id", "brand_id", "title", "description", "kind", "category", "community_slug",
+    "scheduled_at", "duration_minutes", "started_at", "ended_at", "status", "stream_call_id",
+    "max_participants", "co_host_ids", "cover_image_url", "tags", "recording_url", "metadata",
+    "registered_count", "waitlist_count", "created_at", "updated_at",
+)  # fmt: skip
+JSON_FIELDS = ("co_host_ids", "tags", "metadata")
+OUT_COLUMNS = (*COLUMNS, "is_registered")
+DEFAULT_DURATION_MINUTES = 60
+
+_SELECT = (
+    "SELECT "
+    + ", ".join(f"s.{c}" for c in COLUMNS)
+    + ", EXISTS (SELECT 1 FROM registrations r WHERE r.session_id = s.id"
+    " AND r.user_id = :viewer AND r.status = 'registered') AS is_registered FROM sessions s"
+)
+_GET = Sql(_SELECT + " WHERE s.id = :id AND s.brand_id = :brand")
+_INSERT = Sql(
+    "INSERT INTO sessions ("
+    + ", ".join((*COLUMNS, "ends_at"))
+    + ") VALUES ("
+    + ", ".join(f":{c}" for c in (*COLUMNS, "ends_at"))
+    + ")"
+)
+_statements = SqlCache()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """The fields the lifecycle rules look at, read under a row lock."""
+
+    id: uuid.UUID
+    brand_id: str
+    host_id: str
+    co_host_ids: tuple[str, ...]
+    status: str
+    scheduled_at: datetime
+    duration_minutes: int | None
+    max_participants: int
+    registered_count: int
+    waitlist_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    brand: str
+    viewer: str
+    limit: int
+    statuses: tuple[str, ...] = ()
+    kind: str | None = None
+    category: str | None = None
+    host_id: str | None = None
+    community: str | None = None
+    window: tuple[datetime, datetime] | None = None
+    open_after: datetime | None = None
+    after: tuple[datetime, uuid.UUID] | None = None
+
+
+def session_json(row: Row) -> dict[str, Any]:
+    """A row as the API's session object; JSON columns pass through without re-parsing."""
+    out = dict(zip(OUT_COLUMNS, row, strict=True))
+    out["id"] = str(out["id"])
+    for field in JSON_FIELDS:
+        out[field] = msgspec.Raw(out[field])
+    out["is_registered"] = bool(out["is_registered"])
+    return out
+
+
+def ends_at(scheduled_at: datetime, duration_minutes: int | None) -> datetime:
+    return scheduled_at + timedelta(minutes=duration_minutes or DEFAULT_DURATION_MINUTES)
+
+
+def parse_id(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+async def get(conn: Connection, brand: str, session_id: uuid.UUID, viewer: str) -> Row | None:
+    return await conn.fetchrow(_GET, {"id": session_id, "brand": brand, "viewer": viewer})
+
+
+async def lock(conn: Connection, brand: str, session_id: uuid.UUID) -> SessionState | None:
+    sql = _statements.get(
+        "SELECT id, brand_id, host_id, co_host_ids, status, scheduled_at, duration_minutes,"
+        " max_participants, registered_count, waitlist_count FROM sessions"
+        " WHERE id = :id AND brand_id = :brand" + conn.row_lock
+    )
+    row = await conn.fetchrow(sql, {"id": session_id, "brand": brand})
+    if row is None:
+        return None
+    values = dict(zip(row.keys(), row, strict=True))
+    values["id"] = uuid.UUID(str(values["id"]))
+    values["co_host_ids"] = tuple(msgspec.json.decode(values["co_host_ids"]))
+    return SessionState(**values)
+
+
+async def insert(conn: Connection, values: Mapping[str, Any]) -> None:
+    await conn.execute(_INSERT, _encode(values))
+
+
+async def update(
+    conn: Connection, session_id: uuid.UUID, changes: Mapping[str, Any], now: datetime
+) -> None:
+    fields = sorted(changes)
+    sql = _statements.get(
+        "UPDATE sessions SET "
+        + ", ".join(f"{f} = :{f}" for f in (*fields, "updated_at"))
+        + " WHERE id = :id"
+    )
+    await conn.execute(sql, {**_encode(changes), "updated_at": now, "id": session_id})
+
+
+async def page(conn: Connection, query: ListQuery) -> Sequence[Row]:
+    where, params = _where(query)
+    sql = _statements.get(
+        f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY s.scheduled_at, s.id LIMIT :limit"
+    )
+    return await conn.fetch(sql, params)
+
+
+def _where(query: ListQuery) -> tuple[list[str], dict[str, Any]]:
+    where = ["s.brand_id = :brand"]
+    params: dict[str, Any] = {"brand": query.brand, "viewer": query.viewer, "limit": query.limit}
+    for column, value in (
+        ("kind", query.kind),
+        ("category", query.category),
+        ("host_id", query.host_id),
+        ("community_slug", query.community),
+    ):
+        if value is not None:
+            where.append(f"s.{column} = :{column}")
+            params[column] = value
+    if query.statuses:
+        names = [f"status_{i}" for i in range(len(query.statuses))]
+        where.append(f"s.status IN ({', '.join(':' + n for n in names)})")
+        params.update(zip(names, query.statuses, strict=True))
+    if query.window is not None:
+        where.append("s.scheduled_at >= :window_start AND s.scheduled_at < :window_end")
+        params["window_start"], params["window_end"] = query.window
+    if query.open_after is not None:
+        # The literal IN list lets PostgreSQL and SQLite pick the partial index of open sessions.
+        where.append(
+            "s.status IN ('scheduled', 'live') AND (s.status = 'live' OR s.ends_at > :open_after)"
+        )
+        params["open_after"] = query.open_after
+    if query.after is not None:
+        where.append("(s.scheduled_at, s.id) > (:after_at, :after_id)")
+        params["after_at"], params["after_id"] = query.after
+    return where, params
+
+
+def _encode(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: msgspec.json.encode(v).decode() if k in JSON_FIELDS else v for k, v in values.items()
+    }

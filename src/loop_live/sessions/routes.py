@@ -1,0 +1,91 @@
+"""Session endpoints for members and hosts: thin handlers over the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, patch, post
+
+from loop_live.platform import http
+from loop_live.platform.auth.principal import READ, WRITE
+from loop_live.platform.clock import utcnow
+from loop_live.platform.uow import JSON, mutate
+from loop_live.sessions import listing, service
+from loop_live.sessions import repository as repo
+from loop_live.sessions.schemas import Session, SessionCreate, SessionPage, SessionPatch
+
+AnyRequest = Request[Any, Any, Any]
+
+
+@get("/v1/live/sessions", opt={"scope": READ}, responses=http.READ_ERRORS, tags=["sessions"])
+async def list_sessions(
+    request: AnyRequest,
+    brand_id: str | None = None,
+    host_user_id: str | None = None,
+    host_id: str | None = None,
+    community_id: str | None = None,
+    status: str | None = None,
+    upcoming_only: str | None = None,
+    upcoming: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+    month: str | None = None,
+    tz: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+) -> Response[SessionPage]:
+    """List a brand's sessions, oldest first, in keyset pages (SPEC §4)."""
+    params = listing.ListParams(
+        brand=http.brand(request, brand_id), viewer=http.principal(request).subject,
+        limit=limit, cursor=cursor, status=status, kind=kind, category=category,
+        host_id=host_id, host_user_id=host_user_id, community_id=community_id, month=month,
+        tz=tz, upcoming=upcoming, upcoming_only=upcoming_only,
+    )  # fmt: skip
+    return await respond_page(request, params)
+
+
+async def respond_page(request: AnyRequest, params: listing.ListParams) -> Response[SessionPage]:
+    rt = http.runtime(request)
+    query = listing.build_query(params, rt.cursors, utcnow())
+    async with rt.db.read() as conn:
+        rows = list(await repo.page(conn, query))
+    size = listing.page_size(params)
+    body = {
+        "sessions": [repo.session_json(row) for row in rows[:size]],
+        "next_cursor": listing.next_cursor(rt.cursors, rows, size),
+    }
+    return Response(msgspec.json.encode(body), media_type=JSON)
+
+
+@get("/v1/sessions/{session_id:str}", opt={"scope": READ}, responses=http.READ_ERRORS,
+     tags=["sessions"])  # fmt: skip
+async def get_session(request: AnyRequest, session_id: str) -> Response[Session]:
+    rt = http.runtime(request)
+    async with rt.db.read() as conn:
+        session = await service.get(conn, http.principal(request), http.brand(request), session_id)
+    return Response(msgspec.json.encode(session), media_type=JSON)
+
+
+@post("/v1/sessions", opt={"scope": WRITE}, responses=http.WRITE_ERRORS, tags=["sessions"],
+      status_code=201)  # fmt: skip
+async def create_session(request: AnyRequest, data: SessionCreate) -> Response[Session]:
+    """Schedule a session; the host is the caller unless the caller holds manage:live."""
+    brand = http.brand(request, data.brand_id)
+    return await mutate(request, brand, lambda conn, actor: service.create(conn, actor, data), 201)
+
+
+@patch("/v1/sessions/{session_id:str}", opt={"scope": WRITE}, responses=http.WRITE_ERRORS,
+       tags=["sessions"])  # fmt: skip
+async def update_session(
+    request: AnyRequest, session_id: str, data: SessionPatch
+) -> Response[Session]:
+    """Edit a session as its host, a co-host, or with manage:live."""
+    return await mutate(
+        request,
+        http.brand(request),
+        lambda conn, actor: service.update(conn, actor, session_id, data, admin=False),
+    )
+
+
+handlers = [list_sessions, get_session, create_session, update_session]

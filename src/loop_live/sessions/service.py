@@ -1,0 +1,167 @@
+"""The rules of sessions: who may change what, and the lifecycle of SPEC §3. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+from msgspec import UNSET
+
+from loop_live.platform import journal
+from loop_live.platform.auth import Principal
+from loop_live.platform.db import Connection
+from loop_live.platform.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from loop_live.platform.journal import Actor
+from loop_live.registrations import repository as registrations
+from loop_live.sessions import repository as repo
+from loop_live.sessions.schemas import SessionCreate, SessionPatch
+
+PRESENTATION = frozenset(
+    {"title", "description", "category", "tags", "cover_image_url", "metadata", "co_host_ids",
+     "community_slug"}
+)  # fmt: skip
+MAX_METADATA_BYTES = 16_384
+
+
+async def get(conn: Connection, principal: Principal, brand: str, raw_id: str) -> dict[str, Any]:
+    session_id = repo.parse_id(raw_id)
+    row = None if session_id is None else await repo.get(conn, brand, session_id, principal.subject)
+    if row is None:
+        raise NotFound("session not found")
+    return repo.session_json(row)
+
+
+async def create(conn: Connection, actor: Actor, data: SessionCreate) -> dict[str, Any]:
+    if data.host_id != actor.subject and not actor.principal.manages:
+        raise Forbidden("only manage:live may schedule a session for another host")
+    values = msgspec.structs.asdict(data)
+    _check_presentation(values)
+    session_id = uuid.uuid4()
+    values.update(
+        id=session_id,
+        brand_id=actor.brand,
+        co_host_ids=_unique(data.co_host_ids),
+        status="scheduled",
+        started_at=None,
+        ended_at=None,
+        stream_call_id=None,
+        recording_url=None,
+        registered_count=0,
+        waitlist_count=0,
+        created_at=actor.now,
+        updated_at=actor.now,
+        ends_at=repo.ends_at(data.scheduled_at, data.duration_minutes),
+    )
+    await repo.insert(conn, values)
+    session = await get(conn, actor.principal, actor.brand, str(session_id))
+    await journal.record(
+        conn, actor, action="session.create", entity=("session", session["id"]),
+        details={"host_id": data.host_id, "scheduled_at": data.scheduled_at},
+        event="live.session.created.v1", payload=session,
+    )  # fmt: skip
+    return session
+
+
+async def update(
+    conn: Connection, actor: Actor, raw_id: str, patch: SessionPatch, *, admin: bool
+) -> dict[str, Any]:
+    session_id = repo.parse_id(raw_id)
+    state = None if session_id is None else await repo.lock(conn, actor.brand, session_id)
+    if state is None:
+        raise NotFound("session not found")
+    if not admin:
+        _check_host(actor.principal, state)
+    changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not UNSET}
+    if not changes and state.status != "ended":
+        return await get(conn, actor.principal, actor.brand, raw_id)
+    _check_lifecycle(state, changes)
+    _check_presentation(changes)
+    _check_capacity(state, changes)
+    if "co_host_ids" in changes:
+        changes["co_host_ids"] = _unique(changes["co_host_ids"])
+    if "scheduled_at" in changes or "duration_minutes" in changes:
+        changes["ends_at"] = repo.ends_at(
+            changes.get("scheduled_at", state.scheduled_at),
+            changes.get("duration_minutes", state.duration_minutes),
+        )
+    await repo.update(conn, state.id, changes, actor.now)
+    promoted = await _fill_seats(conn, actor, state, changes)
+    session = await get(conn, actor.principal, actor.brand, raw_id)
+    await journal.record(
+        conn, actor, action="session.update" if not admin else "session.admin_update",
+        entity=("session", session["id"]),
+        details={"fields": sorted(changes), "status": session["status"], "promoted": promoted},
+        event=_event_for(state.status, changes), payload=session,
+    )  # fmt: skip
+    return session
+
+
+def _event_for(previous: str, changes: dict[str, Any]) -> str:
+    if changes.get("status") == "cancelled" and previous != "cancelled":
+        return "live.session.cancelled.v1"
+    return "live.session.updated.v1"
+
+
+def _check_host(principal: Principal, state: repo.SessionState) -> None:
+    is_host = principal.subject == state.host_id or principal.subject in state.co_host_ids
+    if not (is_host or principal.manages):
+        raise Forbidden("only the session's host, a co-host or manage:live may edit it")
+
+
+def _check_lifecycle(state: repo.SessionState, changes: dict[str, Any]) -> None:
+    if state.status == "ended":
+        raise InvalidState("the session has ended and can no longer be changed")
+    if state.status == "live":
+        locked = sorted(set(changes) - PRESENTATION)
+        if locked:
+            raise InvalidState(
+                f"the session is live: only presentation fields may change, not {locked}",
+                fields=locked,
+            )
+    if state.status == "cancelled" and changes.get("status") != "scheduled":
+        raise InvalidState('a cancelled session can only be reinstated with status "scheduled"')
+
+
+def _check_capacity(state: repo.SessionState, changes: dict[str, Any]) -> None:
+    capacity = changes.get("max_participants")
+    if capacity is not None and capacity < state.registered_count:
+        raise InvalidState(
+            f"max_participants {capacity} is below the {state.registered_count} registered;"
+            " cancel registrations first",
+            registered_count=state.registered_count,
+        )
+
+
+def _check_presentation(values: dict[str, Any]) -> None:
+    url = values.get("cover_image_url")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationFailed("cover_image_url: must be an absolute http(s) URL")
+    metadata = values.get("metadata")
+    if metadata is not None and len(msgspec.json.encode(metadata)) > MAX_METADATA_BYTES:
+        raise ValidationFailed(f"metadata: larger than {MAX_METADATA_BYTES} bytes of JSON")
+
+
+async def _fill_seats(
+    conn: Connection, actor: Actor, state: repo.SessionState, changes: dict[str, Any]
+) -> int:
+    capacity = changes.get("max_participants", state.max_participants)
+    free = capacity - state.registered_count
+    if free <= 0 or state.waitlist_count == 0:
+        return 0
+    promoted = await registrations.promote_waitlist(conn, state.id, free, actor.now)
+    for row in promoted:
+        await journal.emit(
+            conn, actor.brand, "live.registration.promoted.v1", str(row["id"]),
+            {"registration_id": str(row["id"]), "session_id": str(state.id),
+             "user_id": row["user_id"], "guest_email": row["guest_email"]},
+            actor.now,
+        )  # fmt: skip
+    return len(promoted)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
