@@ -25,6 +25,7 @@ from getstream import (
 )
 from getstream.models import CallRequest
 from getstream.webhook import verify_and_parse_webhook, verify_signature
+
 from tests.fakes.getstream_server import (
     FakeGetStream,
     recording_ready_event,

@@ -14,8 +14,10 @@ from loop_live.sessions.repository import COLUMNS, ends_at
 
 BRANDS = ("loop-health", "northwind-wellness", "acme-fitness")
 CATEGORIES = ("nutrition", "fitness", "sleep", "mindfulness", "longevity", "hormones")
-TOPICS = ("Ask the coach", "Morning mobility", "Metabolic health Q&A", "Sleep reset",
-          "Strength basics", "Mindful minutes", "Lab results explained", "Recipe clinic")  # fmt: skip
+TOPICS = (
+    "Ask the coach", "Morning mobility", "Metabolic health Q&A", "Sleep reset",
+    "Strength basics", "Mindful minutes", "Lab results explained", "Recipe clinic",
+)  # fmt: skip
 SESSION_COLUMNS = (*COLUMNS, "ends_at")
 REGISTRATION_COLUMNS = (
     "id", "brand_id", "session_id", "user_id", "guest_email", "guest_email_key", "role",
@@ -82,7 +84,11 @@ def _add_session(batch: Batch, rng: random.Random, index: int, now: datetime) ->
 
 
 def _registrations(
-    batch: Batch, rng: random.Random, brand: str, session_id: uuid.UUID, capacity: int,
+    batch: Batch,
+    rng: random.Random,
+    brand: str,
+    session_id: uuid.UUID,
+    capacity: int,
     start: datetime,
 ) -> tuple[int, int]:
     wanted = rng.randint(0, 6)

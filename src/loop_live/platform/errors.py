@@ -108,8 +108,10 @@ def _from_framework(exc: HTTPException) -> LiveError:
     """Map the framework's own errors (routing, body decoding) onto the contract's codes."""
     if isinstance(exc, ValidationException):
         problems = exc.extra if isinstance(exc.extra, list) else []
-        return ValidationFailed(_validation_message(problems), errors=problems) if problems else (
-            ValidationFailed(str(exc.detail))
+        return (
+            ValidationFailed(_validation_message(problems), errors=problems)
+            if problems
+            else (ValidationFailed(str(exc.detail)))
         )
     if isinstance(exc, NotFoundException):
         return NotFound(exc.detail if exc.detail != "Not Found" else "no such route")
@@ -147,5 +149,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if not isinstance(exc, LiveError):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         exc = LiveError("internal error")
-    headers = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
+    headers = (
+        {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
+    )
     return Response(exc.body(), status_code=exc.status, headers=headers)

@@ -65,8 +65,14 @@ async def claim(
     await conn.execute(_PURGE_EXPIRED, {**ident, "now": now})
     inserted = await conn.execute(
         _CLAIM,
-        {**ident, "brand_id": brand, "request_hash": fingerprint, "empty": b"", "now": now,
-         "expires_at": now + TTL},
+        {
+            **ident,
+            "brand_id": brand,
+            "request_hash": fingerprint,
+            "empty": b"",
+            "now": now,
+            "expires_at": now + TTL,
+        },
     )
     if inserted:
         return None
@@ -81,6 +87,4 @@ async def claim(
 
 
 async def save(conn: Connection, principal: str, key: str, status: int, body: bytes) -> None:
-    await conn.execute(
-        _SAVE, {"principal": principal, "key": key, "status": status, "body": body}
-    )
+    await conn.execute(_SAVE, {"principal": principal, "key": key, "status": status, "body": body})

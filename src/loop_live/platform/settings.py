@@ -52,7 +52,9 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
-            raise ValueError("LIVE_DATABASE_URL must be sqlite+aiosqlite:// or postgresql+asyncpg://")
+            raise ValueError(
+                "LIVE_DATABASE_URL must be sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
         return value
 
     @field_validator("auth_secret", "stream_api_secret")

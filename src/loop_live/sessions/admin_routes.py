@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Response, get, patch
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import ADMIN
@@ -15,11 +16,11 @@ from loop_live.sessions.schemas import AdminSessionPatch, Session, SessionPage
 @get("/v1/admin/sessions", opt={"scope": ADMIN}, responses=http.READ_ERRORS, tags=["admin"])
 async def admin_list_sessions(
     request: AnyRequest,
-    brand_id: str | None = None,
-    status: str | None = None,
-    kind: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    brand_id: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    kind: FromQuery[str | None] = None,
+    limit: FromQuery[int | None] = None,
+    cursor: FromQuery[str | None] = None,
 ) -> Response[SessionPage]:
     params = listing.ListParams(
         brand=http.brand(request, brand_id), viewer=http.principal(request).subject,
@@ -31,7 +32,7 @@ async def admin_list_sessions(
 @patch("/v1/admin/sessions/{session_id:str}", opt={"scope": ADMIN},
        responses=http.WRITE_ERRORS, tags=["admin"])  # fmt: skip
 async def admin_update_session(
-    request: AnyRequest, session_id: str, data: AdminSessionPatch
+    request: AnyRequest, session_id: FromPath[str], data: JSONBody[AdminSessionPatch]
 ) -> Response[Session]:
     """Reschedule, edit, cancel (`status: cancelled`) or reinstate (`status: scheduled`)."""
     return await mutate(

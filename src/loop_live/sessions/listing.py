@@ -122,8 +122,11 @@ def _zone(tz: str | None) -> ZoneInfo | None:
 
 
 def _upcoming(upcoming: str | None, upcoming_only: str | None) -> bool:
-    values = [_boolean(name, v) for name, v in (("upcoming", upcoming),
-                                                ("upcoming_only", upcoming_only)) if v is not None]
+    values = [
+        _boolean(name, v)
+        for name, v in (("upcoming", upcoming), ("upcoming_only", upcoming_only))
+        if v is not None
+    ]
     if len(set(values)) > 1:
         raise _invalid("upcoming_only", "contradicts upcoming; they are synonyms")
     return bool(values and values[0])

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import READ, WRITE
@@ -21,19 +22,19 @@ AnyRequest = Request[Any, Any, Any]
 @get("/v1/live/sessions", opt={"scope": READ}, responses=http.READ_ERRORS, tags=["sessions"])
 async def list_sessions(
     request: AnyRequest,
-    brand_id: str | None = None,
-    host_user_id: str | None = None,
-    host_id: str | None = None,
-    community_id: str | None = None,
-    status: str | None = None,
-    upcoming_only: str | None = None,
-    upcoming: str | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
-    month: str | None = None,
-    tz: str | None = None,
-    kind: str | None = None,
-    category: str | None = None,
+    brand_id: FromQuery[str | None] = None,
+    host_user_id: FromQuery[str | None] = None,
+    host_id: FromQuery[str | None] = None,
+    community_id: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    upcoming_only: FromQuery[str | None] = None,
+    upcoming: FromQuery[str | None] = None,
+    cursor: FromQuery[str | None] = None,
+    limit: FromQuery[int | None] = None,
+    month: FromQuery[str | None] = None,
+    tz: FromQuery[str | None] = None,
+    kind: FromQuery[str | None] = None,
+    category: FromQuery[str | None] = None,
 ) -> Response[SessionPage]:
     """List a brand's sessions, oldest first, in keyset pages (SPEC §4)."""
     params = listing.ListParams(
@@ -60,7 +61,7 @@ async def respond_page(request: AnyRequest, params: listing.ListParams) -> Respo
 
 @get("/v1/sessions/{session_id:str}", opt={"scope": READ}, responses=http.READ_ERRORS,
      tags=["sessions"])  # fmt: skip
-async def get_session(request: AnyRequest, session_id: str) -> Response[Session]:
+async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Response[Session]:
     rt = http.runtime(request)
     async with rt.db.read() as conn:
         session = await service.get(conn, http.principal(request), http.brand(request), session_id)
@@ -69,7 +70,7 @@ async def get_session(request: AnyRequest, session_id: str) -> Response[Session]
 
 @post("/v1/sessions", opt={"scope": WRITE}, responses=http.WRITE_ERRORS, tags=["sessions"],
       status_code=201)  # fmt: skip
-async def create_session(request: AnyRequest, data: SessionCreate) -> Response[Session]:
+async def create_session(request: AnyRequest, data: JSONBody[SessionCreate]) -> Response[Session]:
     """Schedule a session; the host is the caller unless the caller holds manage:live."""
     brand = http.brand(request, data.brand_id)
     return await mutate(request, brand, lambda conn, actor: service.create(conn, actor, data), 201)
@@ -78,7 +79,7 @@ async def create_session(request: AnyRequest, data: SessionCreate) -> Response[S
 @patch("/v1/sessions/{session_id:str}", opt={"scope": WRITE}, responses=http.WRITE_ERRORS,
        tags=["sessions"])  # fmt: skip
 async def update_session(
-    request: AnyRequest, session_id: str, data: SessionPatch
+    request: AnyRequest, session_id: FromPath[str], data: JSONBody[SessionPatch]
 ) -> Response[Session]:
     """Edit a session as its host, a co-host, or with manage:live."""
     return await mutate(

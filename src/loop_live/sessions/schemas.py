@@ -47,12 +47,12 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     title: Title | UnsetType = UNSET
     description: Description | UnsetType = UNSET
-    community_slug: Slug | None | UnsetType = UNSET
+    community_slug: Slug | UnsetType | None = UNSET
     scheduled_at: Instant | UnsetType = UNSET
     max_participants: Capacity | UnsetType = UNSET
     duration_minutes: Minutes | UnsetType = UNSET
     co_host_ids: CoHosts | UnsetType = UNSET
-    cover_image_url: Url | None | UnsetType = UNSET
+    cover_image_url: Url | UnsetType | None = UNSET
     tags: Tags | UnsetType = UNSET
     kind: Kind | UnsetType = UNSET
     category: Category | UnsetType = UNSET

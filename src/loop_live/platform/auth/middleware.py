@@ -12,7 +12,6 @@ from loop_live.platform.auth.principal import Principal
 from loop_live.platform.errors import Unauthenticated
 
 
-
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]

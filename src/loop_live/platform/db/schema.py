@@ -63,7 +63,9 @@ sessions = sa.Table(
     sa.CheckConstraint("waitlist_count >= 0", name="waitlist"),
     sa.Index("ix_sessions_brand_time", "brand_id", "scheduled_at", "id"),
     sa.Index("ix_sessions_brand_host_time", "brand_id", "host_id", "scheduled_at", "id"),
-    sa.Index("ix_sessions_brand_community_time", "brand_id", "community_slug", "scheduled_at", "id"),
+    sa.Index(
+        "ix_sessions_brand_community_time", "brand_id", "community_slug", "scheduled_at", "id"
+    ),
     sa.Index("ix_sessions_brand_status_time", "brand_id", "status", "scheduled_at", "id"),
     sa.Index(
         "ix_sessions_brand_open_time",
@@ -80,9 +82,7 @@ registrations = sa.Table(
     metadata,
     sa.Column("id", Uuid, primary_key=True),
     _brand(),
-    sa.Column(
-        "session_id", Uuid, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("session_id", Uuid, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     sa.Column("user_id", sa.String(128)),
     sa.Column("guest_email", sa.String(320)),
     sa.Column("guest_email_key", sa.String(320)),
@@ -112,9 +112,7 @@ registrations = sa.Table(
         sqlite_where=NOT_CANCELLED,
     ),
     sa.Index("ix_registrations_session_time", "session_id", "registered_at", "id"),
-    sa.Index(
-        "ix_registrations_session_status_time", "session_id", "status", "registered_at", "id"
-    ),
+    sa.Index("ix_registrations_session_status_time", "session_id", "status", "registered_at", "id"),
 )
 
 audit_log = sa.Table(

@@ -83,7 +83,7 @@ class SqliteConnection:
     async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(columns)
-        await self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+        await self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
 class SqliteDatabase:

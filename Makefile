@@ -1,0 +1,41 @@
+# loop-live: `make run` serves the embedded default with demo data; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+BENCH_SESSIONS ?= 1000000
+
+.PHONY: install run test test-postgres lint bench bench-smoke clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/loop-live migrate
+	$(BIN)/loop-live demo-data --if-empty
+	$(BIN)/loop-live serve
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+test-postgres: $(STAMP)
+	LIVE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --sessions $(BENCH_SESSIONS)
+
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run.py --sessions 2000 --duration 2 --rounds 1
+
+clean:
+	rm -rf $(VENV) loop-live.db loop-live.db-wal loop-live.db-shm .pytest_cache .mypy_cache
