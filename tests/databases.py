@@ -19,7 +19,10 @@ from sqlalchemy.engine import make_url
 from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.db.postgres import asyncpg_dsn
 
-TABLES = ("idempotency_keys", "audit_log", "outbox_events", "registrations", "sessions")
+TABLES = (
+    "idempotency_keys", "audit_log", "outbox_events", "webhook_inbox", "calls", "registrations",
+    "sessions",
+)
 PG_HINT = (
     "PostgreSQL is not reachable at {url}: start it, or unset LIVE_TEST_DATABASE_URL to run on "
     "SQLite only (CI sets CI=true and fails instead of skipping)"

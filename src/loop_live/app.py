@@ -18,6 +18,8 @@ from loop_live.platform.db import open_database
 from loop_live.platform.errors import handle_exception
 from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
+from loop_live.providers import build_provider
+from loop_live.registrations import routes as registrations
 from loop_live.sessions import admin_routes as admin_sessions
 from loop_live.sessions import routes as sessions
 
@@ -28,6 +30,7 @@ def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = await open_database(settings.database_url, settings.database_pool_size)
+        provider = build_provider(settings)
         async with httpx.AsyncClient(timeout=5.0) as client:
             app.state.runtime = Runtime(
                 settings=settings,
@@ -35,10 +38,12 @@ def create_app(settings: Settings) -> Litestar:
                 http=client,
                 verifier=build_verifier(settings, client),
                 cursors=CursorCodec(settings.auth_secret.get_secret_value()),
+                provider=provider,
             )
             try:
                 yield
             finally:
+                await provider.close()
                 await db.close()
 
     return Litestar(
@@ -47,6 +52,7 @@ def create_app(settings: Settings) -> Litestar:
             *docs.handlers,
             *sessions.handlers,
             *admin_sessions.handlers,
+            *registrations.handlers,
         ],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],

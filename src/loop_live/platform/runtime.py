@@ -10,6 +10,7 @@ from loop_live.platform.auth.verifiers import Verifier
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.db import Database
 from loop_live.platform.settings import Settings
+from loop_live.providers import VideoProvider
 
 
 @dataclass(slots=True)
@@ -19,3 +20,4 @@ class Runtime:
     http: httpx.AsyncClient
     verifier: Verifier
     cursors: CursorCodec
+    provider: VideoProvider

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     introspect_cache_seconds: int = 30
 
     stream_provider: Literal["local", "getstream"] = "local"
-    stream_api_key: str = "loop-live-local"
+    stream_api_key: str | None = None
     stream_api_secret: SecretStr = SecretStr(DEV_STREAM_SECRET)
     stream_base_url: str | None = None
     stream_call_type: str = "livestream"

@@ -4,8 +4,9 @@ its outbox event and its idempotency record, committed together or not at all.""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -17,9 +18,16 @@ from loop_live.platform.db import Connection
 from loop_live.platform.journal import Actor
 from loop_live.platform.runtime import Runtime
 
-T = TypeVar("T")
 Change = Callable[[Connection, Actor], Awaitable[Any]]
 JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A change's result when its status code depends on what happened (e.g. 200 vs 201)."""
+
+    body: Any
+    status: int
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
@@ -46,7 +54,10 @@ async def mutate(
             )
             if stored is not None:
                 return _respond(stored.body, stored.status, replayed=True)
-        body = msgspec.json.encode(await change(conn, actor))
+        result = await change(conn, actor)
+        if isinstance(result, Outcome):
+            result, status = result.body, result.status
+        body = msgspec.json.encode(result)
         if key is not None:
             await idempotency.save(conn, owner, key, status, body)
     return _respond(body, status)

@@ -45,7 +45,7 @@ def build_query(params: ListParams, cursors: CursorCodec, now: datetime) -> List
     return ListQuery(
         brand=params.brand,
         viewer=params.viewer,
-        limit=_limit(params.limit) + 1,
+        limit=page_limit(params.limit) + 1,
         statuses=_statuses(params.status),
         kind=_choice("kind", params.kind, KINDS),
         category=params.category,
@@ -53,27 +53,25 @@ def build_query(params: ListParams, cursors: CursorCodec, now: datetime) -> List
         community=params.community_id,
         window=_month(params.month, params.tz),
         open_after=now if _upcoming(params.upcoming, params.upcoming_only) else None,
-        after=_position(params.cursor, cursors),
+        after=position(params.cursor, cursors),
     )
 
 
-def next_cursor(cursors: CursorCodec, rows: list[Any], limit: int) -> str | None:
-    """`rows` holds up to limit+1 rows; a surplus row means another page exists."""
+def next_cursor(
+    cursors: CursorCodec, rows: list[Any], limit: int, at: str = "scheduled_at"
+) -> str | None:
+    """`rows` holds up to limit+1 rows, ordered by (`at`, id); a surplus row means more."""
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    return cursors.encode([last["scheduled_at"].isoformat(), str(last["id"])])
-
-
-def page_size(params: ListParams) -> int:
-    return _limit(params.limit)
+    return cursors.encode([last[at].isoformat(), str(last["id"])])
 
 
 def _invalid(parameter: str, message: str) -> ValidationFailed:
     return ValidationFailed(f"{parameter}: {message}", parameter=parameter)
 
 
-def _limit(limit: int | None) -> int:
+def page_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if not 1 <= limit <= MAX_LIMIT:
@@ -139,7 +137,7 @@ def _boolean(parameter: str, raw: str) -> bool:
     return value
 
 
-def _position(cursor: str | None, cursors: CursorCodec) -> tuple[datetime, uuid.UUID] | None:
+def position(cursor: str | None, cursors: CursorCodec) -> tuple[datetime, uuid.UUID] | None:
     if cursor is None:
         return None
     position = cursors.decode(cursor)

@@ -37,6 +37,10 @@ _INSERT = Sql(
     + ", ".join(f":{c}" for c in (*COLUMNS, "ends_at"))
     + ")"
 )
+_SET_CALL = Sql(
+    "UPDATE sessions SET stream_call_id = :cid, updated_at = :now"
+    " WHERE id = :id AND stream_call_id IS NULL"
+)
 _statements = SqlCache()
 
 
@@ -54,6 +58,14 @@ class SessionState:
     max_participants: int
     registered_count: int
     waitlist_count: int
+    stream_call_id: str | None
+
+    @property
+    def ends_at(self) -> datetime:
+        return ends_at(self.scheduled_at, self.duration_minutes)
+
+    def is_host(self, user_id: str) -> bool:
+        return user_id == self.host_id or user_id in self.co_host_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +109,17 @@ async def get(conn: Connection, brand: str, session_id: uuid.UUID, viewer: str) 
 
 
 async def lock(conn: Connection, brand: str, session_id: uuid.UUID) -> SessionState | None:
+    """The session's state, locked against concurrent writers until the transaction ends."""
+    return await state(conn, brand, session_id, lock=True)
+
+
+async def state(
+    conn: Connection, brand: str, session_id: uuid.UUID, *, lock: bool = False
+) -> SessionState | None:
     sql = _statements.get(
         "SELECT id, brand_id, host_id, co_host_ids, status, scheduled_at, duration_minutes,"
-        " max_participants, registered_count, waitlist_count FROM sessions"
-        " WHERE id = :id AND brand_id = :brand" + conn.row_lock
+        " max_participants, registered_count, waitlist_count, stream_call_id FROM sessions"
+        " WHERE id = :id AND brand_id = :brand" + (conn.row_lock if lock else "")
     )
     row = await conn.fetchrow(sql, {"id": session_id, "brand": brand})
     if row is None:
@@ -109,6 +128,10 @@ async def lock(conn: Connection, brand: str, session_id: uuid.UUID) -> SessionSt
     values["id"] = uuid.UUID(str(values["id"]))
     values["co_host_ids"] = tuple(msgspec.json.decode(values["co_host_ids"]))
     return SessionState(**values)
+
+
+async def set_call(conn: Connection, session_id: uuid.UUID, call_cid: str, now: datetime) -> None:
+    await conn.execute(_SET_CALL, {"id": session_id, "cid": call_cid, "now": now})
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> None:

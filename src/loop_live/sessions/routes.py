@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -12,7 +13,7 @@ from loop_live.platform import http
 from loop_live.platform.auth.principal import READ, WRITE
 from loop_live.platform.clock import utcnow
 from loop_live.platform.uow import JSON, mutate
-from loop_live.sessions import listing, service
+from loop_live.sessions import joining, listing, service
 from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import Session, SessionCreate, SessionPage, SessionPatch
 
@@ -51,7 +52,7 @@ async def respond_page(request: AnyRequest, params: listing.ListParams) -> Respo
     query = listing.build_query(params, rt.cursors, utcnow())
     async with rt.db.read() as conn:
         rows = list(await repo.page(conn, query))
-    size = listing.page_size(params)
+    size = listing.page_limit(params.limit)
     body = {
         "sessions": [repo.session_json(row) for row in rows[:size]],
         "next_cursor": listing.next_cursor(rt.cursors, rows, size),
@@ -89,4 +90,24 @@ async def update_session(
     )
 
 
-handlers = [list_sessions, get_session, create_session, update_session]
+@post("/v1/sessions/{session_id:str}/join", opt={"scope": WRITE}, status_code=200,
+      responses={**http.WRITE_ERRORS, **http.errors(502, 503)}, tags=["sessions"])  # fmt: skip
+async def join_session(
+    request: AnyRequest, session_id: FromPath[str], data: JSONBody[joining.JoinBody]
+) -> Response[joining.JoinToken]:
+    """A video token for the host, a co-host or a registered member, inside the join window."""
+    rt = http.runtime(request)
+    brand = http.brand(request)
+    window = timedelta(minutes=rt.settings.join_window_minutes)
+    async with rt.db.read() as conn:
+        plan = await joining.plan(conn, http.principal(request), brand, session_id, data.user_id,
+                                  window, utcnow())  # fmt: skip
+    call_cid = await joining.open_call(rt.provider, plan)
+    ttl = rt.settings.stream_token_ttl_seconds
+    return await mutate(
+        request, brand,
+        lambda conn, actor: joining.record(conn, actor, rt.provider, plan, call_cid, ttl),
+    )  # fmt: skip
+
+
+handlers = [list_sessions, get_session, create_session, update_session, join_session]

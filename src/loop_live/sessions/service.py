@@ -15,6 +15,7 @@ from loop_live.platform.db import Connection
 from loop_live.platform.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from loop_live.platform.journal import Actor
 from loop_live.registrations import repository as registrations
+from loop_live.registrations import service as registration_rules
 from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import SessionCreate, SessionPatch
 
@@ -105,8 +106,7 @@ def _event_for(previous: str, changes: dict[str, Any]) -> str:
 
 
 def _check_host(principal: Principal, state: repo.SessionState) -> None:
-    is_host = principal.subject == state.host_id or principal.subject in state.co_host_ids
-    if not (is_host or principal.manages):
+    if not (state.is_host(principal.subject) or principal.manages):
         raise Forbidden("only the session's host, a co-host or manage:live may edit it")
 
 
@@ -153,13 +153,7 @@ async def _fill_seats(
     if free <= 0 or state.waitlist_count == 0:
         return 0
     promoted = await registrations.promote_waitlist(conn, state.id, free, actor.now)
-    for row in promoted:
-        await journal.emit(
-            conn, actor.brand, "live.registration.promoted.v1", str(row["id"]),
-            {"registration_id": str(row["id"]), "session_id": str(state.id),
-             "user_id": row["user_id"], "guest_email": row["guest_email"]},
-            actor.now,
-        )  # fmt: skip
+    await registration_rules.emit_promotions(conn, actor, promoted)
     return len(promoted)
 
 

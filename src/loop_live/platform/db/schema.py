@@ -52,6 +52,7 @@ sessions = sa.Table(
     sa.Column("cover_image_url", sa.Text()),
     sa.Column("tags", Json, nullable=False),
     sa.Column("recording_url", sa.Text()),
+    sa.Column("recording_ready_at", When),
     sa.Column("metadata", Json, nullable=False),
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
@@ -160,4 +161,36 @@ idempotency_keys = sa.Table(
     sa.Column("response_body", sa.LargeBinary(), nullable=False),
     sa.Column("created_at", When, nullable=False),
     sa.Column("expires_at", When, nullable=False, index=True),
+)
+
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(),
+    sa.Column("host_user_id", sa.String(128), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("scheduled_at", When),
+    sa.Column("started_at", When),
+    sa.Column("ended_at", When),
+    sa.Column("stream_call_type", sa.String(64), nullable=False),
+    sa.Column("stream_call_id", sa.String(128), nullable=False),
+    sa.Column("recording_url", sa.Text()),
+    sa.Column("recording_ready_at", When),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("metadata", Json, nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.CheckConstraint("status IN ('scheduled', 'live', 'ended', 'errored')", name="status"),
+    sa.UniqueConstraint("stream_call_type", "stream_call_id", name="uq_calls_stream_cid"),
+)
+
+webhook_inbox = sa.Table(
+    "webhook_inbox",
+    metadata,
+    sa.Column("webhook_id", sa.String(200), primary_key=True),
+    _brand(),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("call_cid", sa.String(255)),
+    sa.Column("received_at", When, nullable=False, index=True),
 )

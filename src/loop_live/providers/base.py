@@ -1,0 +1,70 @@
+"""What the service needs from a video provider, and how the configured one is built."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import jwt
+
+from loop_live.platform.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class CallState:
+    is_live: bool
+    current_session_id: str | None
+    ended_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str
+    expires_at: int
+
+
+class VideoProvider(Protocol):
+    name: str
+    call_type: str
+    api_key: str
+
+    async def ensure_call(self, call_id: str, created_by: str, custom: dict[str, str]) -> None:
+        """Create the call if it does not exist yet (idempotent)."""
+        ...
+
+    async def end_call(self, call_id: str) -> None: ...
+    async def call_state(self, call_id: str) -> CallState | None: ...
+    def user_token(self, user_id: str, ttl: int, call_cid: str, role: str) -> Token: ...
+    def signature_valid(self, body: bytes, signature: str) -> bool: ...
+    async def close(self) -> None: ...
+
+
+def cid(call_type: str, call_id: str) -> str:
+    """The provider's call identifier, as its webhooks carry it in `call_cid`."""
+    return f"{call_type}:{call_id}"
+
+
+def call_token(secret: str, user_id: str, ttl: int, call_cid: str, role: str) -> Token:
+    """A user JWT in GetStream's format: `user_id`, `call_cids`, `role`, `iat`, `exp`."""
+    now = int(time.time())
+    claims = {"user_id": user_id, "call_cids": [call_cid], "role": role, "iat": now - 5,
+              "exp": now + ttl}  # fmt: skip
+    return Token(jwt.encode(claims, secret, algorithm="HS256"), now + ttl)
+
+
+def signature_valid(secret: str, body: bytes, signature: str) -> bool:
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def build_provider(settings: Settings) -> VideoProvider:
+    if settings.stream_provider == "getstream":
+        from loop_live.providers.getstream import GetStreamProvider
+
+        return GetStreamProvider(settings)
+    from loop_live.providers.local import LocalProvider
+
+    return LocalProvider(settings)

@@ -1,0 +1,70 @@
+"""Registration endpoints: register a person, register or unregister oneself, the admin list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, delete, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from loop_live.platform import http
+from loop_live.platform.auth.principal import ADMIN, WRITE
+from loop_live.platform.uow import JSON, mutate
+from loop_live.registrations import listing, service
+from loop_live.registrations.schemas import RegisterBody, Registration, RegistrationPage
+
+AnyRequest = Request[Any, Any, Any]
+
+
+@post("/v1/sessions/{session_id:str}/register", opt={"scope": WRITE}, status_code=201,
+      responses=http.WRITE_ERRORS, tags=["registrations"])  # fmt: skip
+async def register(
+    request: AnyRequest, session_id: FromPath[str], data: JSONBody[RegisterBody]
+) -> Response[Registration]:
+    """Register a member (`patient_id`) or a guest (`guest_email`); a full session is 412."""
+    return await mutate(
+        request, http.brand(request),
+        lambda conn, actor: service.register_person(conn, actor, session_id, data), 201,
+    )  # fmt: skip
+
+
+@post("/v1/sessions/{session_id:str}/registrations", opt={"scope": WRITE}, status_code=201,
+      responses=http.WRITE_ERRORS, tags=["registrations"])  # fmt: skip
+async def register_self(request: AnyRequest, session_id: FromPath[str]) -> Response[Registration]:
+    """Register the caller: 201 registered or waitlisted, 200 with the existing registration."""
+    return await mutate(
+        request, http.brand(request),
+        lambda conn, actor: service.register_self(conn, actor, session_id),
+    )  # fmt: skip
+
+
+@delete("/v1/sessions/{session_id:str}/registrations", opt={"scope": WRITE}, status_code=200,
+        responses=http.WRITE_ERRORS, tags=["registrations"])  # fmt: skip
+async def unregister_self(
+    request: AnyRequest, session_id: FromPath[str]
+) -> Response[Registration]:
+    """Cancel the caller's registration; the oldest waitlisted registration takes the seat."""
+    return await mutate(
+        request, http.brand(request),
+        lambda conn, actor: service.cancel_self(conn, actor, session_id),
+    )  # fmt: skip
+
+
+@get("/v1/admin/sessions/{session_id:str}/registrations", opt={"scope": ADMIN},
+     responses=http.READ_ERRORS, tags=["admin"])  # fmt: skip
+async def admin_list_registrations(
+    request: AnyRequest,
+    session_id: FromPath[str],
+    status: FromQuery[str | None] = None,
+    limit: FromQuery[int | None] = None,
+    cursor: FromQuery[str | None] = None,
+) -> Response[RegistrationPage]:
+    rt = http.runtime(request)
+    query = listing.build(session_id, status, limit, cursor, rt.cursors)
+    async with rt.db.read() as conn:
+        page = await listing.page(conn, http.brand(request), query, rt.cursors)
+    return Response(msgspec.json.encode(page), media_type=JSON)
+
+
+handlers = [register, register_self, unregister_self, admin_list_registrations]

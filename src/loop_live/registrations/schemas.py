@@ -1,0 +1,45 @@
+"""Registration bodies and the one registration shape both published views share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+Role = Literal["host", "participant", "guest"]
+RegistrationStatus = Literal["registered", "waitlist", "cancelled"]
+Email = Annotated[
+    str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+
+
+class RegisterBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Exactly one of `patient_id` (a member) or `guest_email`."""
+
+    patient_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
+    guest_email: Email | None = None
+    role: Role = "participant"
+
+
+class Registration(msgspec.Struct, kw_only=True):
+    """`patient_id` (the /register view) and `user_id` (the /registrations view) are the same
+    person; a guest registration has `user_id` "" and `patient_id` null."""
+
+    id: str
+    session_id: str
+    user_id: str
+    patient_id: str | None
+    guest_email: str | None
+    role: Role
+    status: RegistrationStatus
+    registered_at: datetime
+    cancelled_at: datetime | None
+    promoted_at: datetime | None
+
+
+class RegistrationPage(msgspec.Struct, kw_only=True):
+    registrations: list[Registration]
+    total: int
+    next_cursor: str | None

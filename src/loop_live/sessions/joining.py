@@ -1,0 +1,103 @@
+"""Joining a session (SPEC §5): who may join, when, and the provider call behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from loop_live.platform import journal
+from loop_live.platform.auth import Principal
+from loop_live.platform.db import Connection
+from loop_live.platform.errors import Forbidden, NotFound, NotJoinable
+from loop_live.platform.journal import Actor
+from loop_live.providers import VideoProvider
+from loop_live.providers.base import cid
+from loop_live.registrations import repository as registrations
+from loop_live.sessions import repository as repo
+from loop_live.sessions.repository import SessionState
+
+
+class JoinBody(msgspec.Struct, forbid_unknown_fields=True):
+    user_id: Annotated[str, Meta(min_length=1, max_length=128)]
+
+
+class JoinToken(msgspec.Struct, kw_only=True):
+    token: str
+    call_id: str
+    call_type: str
+    call_cid: str
+    api_key: str
+    role: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JoinPlan:
+    state: SessionState
+    user_id: str
+    role: str
+
+
+async def plan(
+    conn: Connection, principal: Principal, brand: str, raw_id: str, user_id: str,
+    window: timedelta, now: datetime,
+) -> JoinPlan:  # fmt: skip
+    """Check everything that can refuse the join, before any call to the provider."""
+    if user_id != principal.subject and not principal.manages:
+        raise Forbidden("you may only join as yourself")
+    session_id = repo.parse_id(raw_id)
+    state = None if session_id is None else await repo.state(conn, brand, session_id)
+    if state is None:
+        raise NotFound("session not found")
+    _check_joinable(state, window, now)
+    if state.is_host(user_id):
+        return JoinPlan(state, user_id, "host")
+    registration = await registrations.active_for_user(conn, state.id, user_id)
+    if registration is None or registration["status"] != "registered":
+        raise Forbidden("only the host, co-hosts and registered members may join")
+    return JoinPlan(state, user_id, "user")
+
+
+def _check_joinable(state: SessionState, window: timedelta, now: datetime) -> None:
+    if state.status == "live":
+        return
+    if state.status != "scheduled":
+        raise NotJoinable(f"the session is {state.status}")
+    opens = state.scheduled_at - window
+    if now < opens:
+        raise NotJoinable(f"the session opens for joining at {opens.isoformat()}", opens_at=opens)
+    if now >= state.ends_at:
+        raise NotJoinable("the session's scheduled time is over")
+
+
+async def open_call(provider: VideoProvider, join: JoinPlan) -> str:
+    """Create the provider call on first join; its id is the session id, so racing first
+    joins converge on one call. Returns the cid."""
+    if join.state.stream_call_id is not None:
+        return join.state.stream_call_id
+    call_id = str(join.state.id)
+    await provider.ensure_call(call_id, join.state.host_id,
+                               {"session_id": call_id, "brand_id": join.state.brand_id})  # fmt: skip
+    return cid(provider.call_type, call_id)
+
+
+async def record(
+    conn: Connection, actor: Actor, provider: VideoProvider, join: JoinPlan, call_cid: str,
+    ttl: int,
+) -> dict[str, Any]:  # fmt: skip
+    await repo.set_call(conn, join.state.id, call_cid, actor.now)
+    token = provider.user_token(join.user_id, ttl, call_cid, join.role)
+    call_type, _, call_id = call_cid.partition(":")
+    await journal.record(
+        conn, actor, action="session.join", entity=("session", str(join.state.id)),
+        details={"role": join.role, "call_cid": call_cid},
+    )  # fmt: skip
+    return msgspec.structs.asdict(JoinToken(
+        token=token.value, call_id=call_id, call_type=call_type, call_cid=call_cid,
+        api_key=provider.api_key, role=join.role,
+        expires_at=datetime.fromtimestamp(token.expires_at, actor.now.tzinfo),
+    ))  # fmt: skip
