@@ -10,6 +10,7 @@ import httpx
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
+from loop_live.calls import routes as calls
 from loop_live.platform import docs, health
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
 from loop_live.platform.auth.verifiers import build_verifier
@@ -22,6 +23,7 @@ from loop_live.providers import build_provider
 from loop_live.registrations import routes as registrations
 from loop_live.sessions import admin_routes as admin_sessions
 from loop_live.sessions import routes as sessions
+from loop_live.webhooks import routes as webhooks
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -53,6 +55,8 @@ def create_app(settings: Settings) -> Litestar:
             *sessions.handlers,
             *admin_sessions.handlers,
             *registrations.handlers,
+            *calls.handlers,
+            *webhooks.handlers,
         ],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],

@@ -15,14 +15,30 @@ from loop_live.sessions.repository import COLUMNS, ends_at
 BRANDS = ("loop-health", "northwind-wellness", "acme-fitness")
 CATEGORIES = ("nutrition", "fitness", "sleep", "mindfulness", "longevity", "hormones")
 TOPICS = (
-    "Ask the coach", "Morning mobility", "Metabolic health Q&A", "Sleep reset",
-    "Strength basics", "Mindful minutes", "Lab results explained", "Recipe clinic",
-)  # fmt: skip
+    "Ask the coach",
+    "Morning mobility",
+    "Metabolic health Q&A",
+    "Sleep reset",
+    "Strength basics",
+    "Mindful minutes",
+    "Lab results explained",
+    "Recipe clinic",
+)
 SESSION_COLUMNS = (*COLUMNS, "ends_at")
 REGISTRATION_COLUMNS = (
-    "id", "brand_id", "session_id", "user_id", "guest_email", "guest_email_key", "role",
-    "status", "registered_at", "cancelled_at", "promoted_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "brand_id",
+    "session_id",
+    "user_id",
+    "guest_email",
+    "guest_email_key",
+    "role",
+    "status",
+    "registered_at",
+    "cancelled_at",
+    "promoted_at",
+    "updated_at",
+)
 HOSTS_PER_BRAND, MEMBERS_PER_BRAND, COMMUNITIES_PER_BRAND = 200, 50_000, 20
 
 
@@ -65,21 +81,32 @@ def _add_session(batch: Batch, rng: random.Random, index: int, now: datetime) ->
     registered, waitlisted = _registrations(batch, rng, brand, session_id, capacity, start)
     kind = "office_hours" if index % 4 == 0 else "live"
     values = {
-        "id": session_id, "host_id": f"host-{rng.randrange(HOSTS_PER_BRAND):03d}",
-        "brand_id": brand, "title": f"{rng.choice(TOPICS)} #{index}",
-        "description": "A live session from the demo data.", "kind": kind,
+        "id": session_id,
+        "host_id": f"host-{rng.randrange(HOSTS_PER_BRAND):03d}",
+        "brand_id": brand,
+        "title": f"{rng.choice(TOPICS)} #{index}",
+        "description": "A live session from the demo data.",
+        "kind": kind,
         "category": rng.choice(CATEGORIES),
         "community_slug": f"community-{rng.randrange(COMMUNITIES_PER_BRAND):02d}",
-        "scheduled_at": start, "duration_minutes": duration,
+        "scheduled_at": start,
+        "duration_minutes": duration,
         "started_at": start if status in ("live", "ended") else None,
-        "ended_at": end if status == "ended" else None, "status": status,
+        "ended_at": end if status == "ended" else None,
+        "status": status,
         "stream_call_id": f"livestream:{session_id}" if status in ("live", "ended") else None,
-        "max_participants": capacity, "co_host_ids": "[]", "cover_image_url": None,
-        "tags": '["demo"]', "recording_url": None, "metadata": "{}",
-        "registered_count": registered, "waitlist_count": waitlisted,
-        "created_at": start - timedelta(days=14), "updated_at": start - timedelta(days=14),
+        "max_participants": capacity,
+        "co_host_ids": "[]",
+        "cover_image_url": None,
+        "tags": '["demo"]',
+        "recording_url": None,
+        "metadata": "{}",
+        "registered_count": registered,
+        "waitlist_count": waitlisted,
+        "created_at": start - timedelta(days=14),
+        "updated_at": start - timedelta(days=14),
         "ends_at": end,
-    }  # fmt: skip
+    }
     batch.sessions.append(tuple(values[c] for c in SESSION_COLUMNS))
 
 
@@ -98,8 +125,20 @@ def _registrations(
         status = "registered" if registered < capacity else "waitlist"
         registered += status == "registered"
         at = start - timedelta(days=7, minutes=-offset)
-        batch.registrations.append((
-            uuid.UUID(int=rng.getrandbits(128), version=4), brand, session_id,
-            f"member-{member:05d}", None, None, "participant", status, at, None, None, at,
-        ))  # fmt: skip
+        batch.registrations.append(
+            (
+                uuid.UUID(int=rng.getrandbits(128), version=4),
+                brand,
+                session_id,
+                f"member-{member:05d}",
+                None,
+                None,
+                "participant",
+                status,
+                at,
+                None,
+                None,
+                at,
+            )
+        )
     return registered, wanted - registered

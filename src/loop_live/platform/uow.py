@@ -4,8 +4,8 @@ its outbox event and its idempotency record, committed together or not at all.""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec

@@ -50,8 +50,13 @@ def cid(call_type: str, call_id: str) -> str:
 def call_token(secret: str, user_id: str, ttl: int, call_cid: str, role: str) -> Token:
     """A user JWT in GetStream's format: `user_id`, `call_cids`, `role`, `iat`, `exp`."""
     now = int(time.time())
-    claims = {"user_id": user_id, "call_cids": [call_cid], "role": role, "iat": now - 5,
-              "exp": now + ttl}  # fmt: skip
+    claims = {
+        "user_id": user_id,
+        "call_cids": [call_cid],
+        "role": role,
+        "iat": now - 5,
+        "exp": now + ttl,
+    }
     return Token(jwt.encode(claims, secret, algorithm="HS256"), now + ttl)
 
 

@@ -73,8 +73,9 @@ class GetStreamProvider:
         remote = response.data.call
         ended = remote.ended_at.isoformat() if remote.ended_at else None
         session = remote.current_session_id or None
-        return CallState(is_live=bool(session) and ended is None, current_session_id=session,
-                         ended_at=ended)  # fmt: skip
+        return CallState(
+            is_live=bool(session) and ended is None, current_session_id=session, ended_at=ended
+        )
 
     def user_token(self, user_id: str, ttl: int, call_cid: str, role: str) -> Token:
         issued = int(time.time())
@@ -84,6 +85,7 @@ class GetStreamProvider:
         return Token(value, issued + ttl)
 
     def signature_valid(self, body: bytes, signature: str) -> bool:
+        self._configured()
         return base.signature_valid(self._secret, body, signature)
 
     async def close(self) -> None:

@@ -42,13 +42,12 @@ def build(
 async def page(
     conn: Connection, brand: str, query: RegistrationQuery, cursors: CursorCodec
 ) -> dict[str, Any]:
-    found = None if query.session_id is None else await sessions.state(
-        conn, brand, query.session_id
+    found = (
+        None if query.session_id is None else await sessions.state(conn, brand, query.session_id)
     )
     if found is None or query.session_id is None:
         raise NotFound("session not found")
-    rows = list(await repo.page(conn, query.session_id, query.status, query.after,
-                                query.limit + 1))  # fmt: skip
+    rows = list(await repo.page(conn, query.session_id, query.status, query.after, query.limit + 1))
     return {
         "registrations": [registration_json(row) for row in rows[: query.limit]],
         "total": await repo.count(conn, query.session_id, query.status),

@@ -81,17 +81,31 @@ async def by_id(conn: Connection, registration_id: uuid.UUID) -> Row | None:
 
 
 async def insert(
-    conn: Connection, *, brand: str, session_id: uuid.UUID, user_id: str | None,
-    guest_email: str | None, role: str, status: str, now: datetime,
-) -> uuid.UUID:  # fmt: skip
+    conn: Connection,
+    *,
+    brand: str,
+    session_id: uuid.UUID,
+    user_id: str | None,
+    guest_email: str | None,
+    role: str,
+    status: str,
+    now: datetime,
+) -> uuid.UUID:
     registration_id = uuid.uuid4()
     await conn.execute(
         _INSERT,
-        {"id": registration_id, "brand_id": brand, "session_id": session_id, "user_id": user_id,
-         "guest_email": guest_email,
-         "guest_email_key": guest_email.lower() if guest_email else None,
-         "role": role, "status": status, "now": now},
-    )  # fmt: skip
+        {
+            "id": registration_id,
+            "brand_id": brand,
+            "session_id": session_id,
+            "user_id": user_id,
+            "guest_email": guest_email,
+            "guest_email_key": guest_email.lower() if guest_email else None,
+            "role": role,
+            "status": status,
+            "now": now,
+        },
+    )
     await conn.execute(_COUNTS, {"session_id": session_id, **_deltas(status, +1)})
     return registration_id
 
@@ -102,14 +116,19 @@ async def cancel(conn: Connection, row: Row, now: datetime) -> None:
 
 
 def _deltas(status: str, step: int) -> dict[str, int]:
-    return {"registered": step if status == "registered" else 0,
-            "waitlist": step if status == "waitlist" else 0}  # fmt: skip
+    return {
+        "registered": step if status == "registered" else 0,
+        "waitlist": step if status == "waitlist" else 0,
+    }
 
 
 async def page(
-    conn: Connection, session_id: uuid.UUID, status: str | None,
-    after: tuple[datetime, uuid.UUID] | None, limit: int,
-) -> Sequence[Row]:  # fmt: skip
+    conn: Connection,
+    session_id: uuid.UUID,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Row]:
     where = ["session_id = :session_id"]
     params: dict[str, object] = {"session_id": session_id, "limit": limit}
     if status is not None:

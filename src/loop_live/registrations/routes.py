@@ -17,42 +17,63 @@ from loop_live.registrations.schemas import RegisterBody, Registration, Registra
 AnyRequest = Request[Any, Any, Any]
 
 
-@post("/v1/sessions/{session_id:str}/register", opt={"scope": WRITE}, status_code=201,
-      responses=http.WRITE_ERRORS, tags=["registrations"])  # fmt: skip
+@post(
+    "/v1/sessions/{session_id:str}/register",
+    opt={"scope": WRITE},
+    status_code=201,
+    responses=http.WRITE_ERRORS,
+    tags=["registrations"],
+)
 async def register(
     request: AnyRequest, session_id: FromPath[str], data: JSONBody[RegisterBody]
 ) -> Response[Registration]:
     """Register a member (`patient_id`) or a guest (`guest_email`); a full session is 412."""
     return await mutate(
-        request, http.brand(request),
-        lambda conn, actor: service.register_person(conn, actor, session_id, data), 201,
-    )  # fmt: skip
+        request,
+        http.brand(request),
+        lambda conn, actor: service.register_person(conn, actor, session_id, data),
+        201,
+    )
 
 
-@post("/v1/sessions/{session_id:str}/registrations", opt={"scope": WRITE}, status_code=201,
-      responses=http.WRITE_ERRORS, tags=["registrations"])  # fmt: skip
+@post(
+    "/v1/sessions/{session_id:str}/registrations",
+    opt={"scope": WRITE},
+    status_code=201,
+    responses=http.WRITE_ERRORS,
+    tags=["registrations"],
+)
 async def register_self(request: AnyRequest, session_id: FromPath[str]) -> Response[Registration]:
     """Register the caller: 201 registered or waitlisted, 200 with the existing registration."""
     return await mutate(
-        request, http.brand(request),
+        request,
+        http.brand(request),
         lambda conn, actor: service.register_self(conn, actor, session_id),
-    )  # fmt: skip
+    )
 
 
-@delete("/v1/sessions/{session_id:str}/registrations", opt={"scope": WRITE}, status_code=200,
-        responses=http.WRITE_ERRORS, tags=["registrations"])  # fmt: skip
-async def unregister_self(
-    request: AnyRequest, session_id: FromPath[str]
-) -> Response[Registration]:
+@delete(
+    "/v1/sessions/{session_id:str}/registrations",
+    opt={"scope": WRITE},
+    status_code=200,
+    responses=http.WRITE_ERRORS,
+    tags=["registrations"],
+)
+async def unregister_self(request: AnyRequest, session_id: FromPath[str]) -> Response[Registration]:
     """Cancel the caller's registration; the oldest waitlisted registration takes the seat."""
     return await mutate(
-        request, http.brand(request),
+        request,
+        http.brand(request),
         lambda conn, actor: service.cancel_self(conn, actor, session_id),
-    )  # fmt: skip
+    )
 
 
-@get("/v1/admin/sessions/{session_id:str}/registrations", opt={"scope": ADMIN},
-     responses=http.READ_ERRORS, tags=["admin"])  # fmt: skip
+@get(
+    "/v1/admin/sessions/{session_id:str}/registrations",
+    opt={"scope": ADMIN},
+    responses=http.READ_ERRORS,
+    tags=["admin"],
+)
 async def admin_list_registrations(
     request: AnyRequest,
     session_id: FromPath[str],

@@ -10,9 +10,7 @@ from msgspec import Meta
 
 Role = Literal["host", "participant", "guest"]
 RegistrationStatus = Literal["registered", "waitlist", "cancelled"]
-Email = Annotated[
-    str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-]
+Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class RegisterBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -31,12 +31,17 @@ OPEN_FOR_REGISTRATION = ("scheduled", "live")
 
 def registration_json(row: Row) -> dict[str, Any]:
     return {
-        "id": str(row["id"]), "session_id": str(row["session_id"]),
-        "user_id": row["user_id"] or "", "patient_id": row["user_id"],
-        "guest_email": row["guest_email"], "role": row["role"], "status": row["status"],
-        "registered_at": row["registered_at"], "cancelled_at": row["cancelled_at"],
+        "id": str(row["id"]),
+        "session_id": str(row["session_id"]),
+        "user_id": row["user_id"] or "",
+        "patient_id": row["user_id"],
+        "guest_email": row["guest_email"],
+        "role": row["role"],
+        "status": row["status"],
+        "registered_at": row["registered_at"],
+        "cancelled_at": row["cancelled_at"],
         "promoted_at": row["promoted_at"],
-    }  # fmt: skip
+    }
 
 
 async def locked_session(conn: Connection, actor: Actor, raw_id: str) -> SessionState:
@@ -70,8 +75,9 @@ async def register_person(
         raise AlreadyRegistered("already registered for this session")
     if state.registered_count >= state.max_participants:
         raise AtCapacity("the session is full", max_participants=state.max_participants)
-    return await _create(conn, actor, state, body.patient_id, body.guest_email, body.role,
-                         "registered")  # fmt: skip
+    return await _create(
+        conn, actor, state, body.patient_id, body.guest_email, body.role, "registered"
+    )
 
 
 def _check_may_register(actor: Actor, state: SessionState, body: RegisterBody) -> None:
@@ -95,22 +101,41 @@ async def register_self(conn: Connection, actor: Actor, raw_id: str) -> Outcome:
 
 
 async def _create(
-    conn: Connection, actor: Actor, state: SessionState, user_id: str | None,
-    guest_email: str | None, role: str, status: str,
-) -> dict[str, Any]:  # fmt: skip
+    conn: Connection,
+    actor: Actor,
+    state: SessionState,
+    user_id: str | None,
+    guest_email: str | None,
+    role: str,
+    status: str,
+) -> dict[str, Any]:
     registration_id = await repo.insert(
-        conn, brand=actor.brand, session_id=state.id, user_id=user_id, guest_email=guest_email,
-        role=role, status=status, now=actor.now,
-    )  # fmt: skip
+        conn,
+        brand=actor.brand,
+        session_id=state.id,
+        user_id=user_id,
+        guest_email=guest_email,
+        role=role,
+        status=status,
+        now=actor.now,
+    )
     row = await repo.by_id(conn, registration_id)
     assert row is not None
     registration = registration_json(row)
     await journal.record(
-        conn, actor, action="registration.create", entity=("registration", str(registration_id)),
-        details={"session_id": str(state.id), "status": status, "role": role,
-                 "guest": guest_email is not None},
-        event="live.registration.created.v1", payload=registration,
-    )  # fmt: skip
+        conn,
+        actor,
+        action="registration.create",
+        entity=("registration", str(registration_id)),
+        details={
+            "session_id": str(state.id),
+            "status": status,
+            "role": role,
+            "guest": guest_email is not None,
+        },
+        event="live.registration.created.v1",
+        payload=registration,
+    )
     return registration
 
 
@@ -128,10 +153,14 @@ async def cancel_self(conn: Connection, actor: Actor, raw_id: str) -> dict[str, 
     assert cancelled is not None
     registration = registration_json(cancelled)
     await journal.record(
-        conn, actor, action="registration.cancel", entity=("registration", registration["id"]),
+        conn,
+        actor,
+        action="registration.cancel",
+        entity=("registration", registration["id"]),
         details={"session_id": str(state.id), "promoted": len(promoted)},
-        event="live.registration.cancelled.v1", payload=registration,
-    )  # fmt: skip
+        event="live.registration.cancelled.v1",
+        payload=registration,
+    )
     await emit_promotions(conn, actor, promoted)
     return registration
 
@@ -140,5 +169,11 @@ async def emit_promotions(conn: Connection, actor: Actor, promoted: Any) -> None
     for row in promoted:
         fresh = await repo.by_id(conn, uuid.UUID(str(row["id"])))
         assert fresh is not None
-        await journal.emit(conn, actor.brand, "live.registration.promoted.v1", str(row["id"]),
-                           registration_json(fresh), actor.now)  # fmt: skip
+        await journal.emit(
+            conn,
+            actor.brand,
+            "live.registration.promoted.v1",
+            str(row["id"]),
+            registration_json(fresh),
+            actor.now,
+        )

@@ -23,14 +23,22 @@ async def admin_list_sessions(
     cursor: FromQuery[str | None] = None,
 ) -> Response[SessionPage]:
     params = listing.ListParams(
-        brand=http.brand(request, brand_id), viewer=http.principal(request).subject,
-        limit=limit, cursor=cursor, status=status, kind=kind,
-    )  # fmt: skip
+        brand=http.brand(request, brand_id),
+        viewer=http.principal(request).subject,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        kind=kind,
+    )
     return await respond_page(request, params)
 
 
-@patch("/v1/admin/sessions/{session_id:str}", opt={"scope": ADMIN},
-       responses=http.WRITE_ERRORS, tags=["admin"])  # fmt: skip
+@patch(
+    "/v1/admin/sessions/{session_id:str}",
+    opt={"scope": ADMIN},
+    responses=http.WRITE_ERRORS,
+    tags=["admin"],
+)
 async def admin_update_session(
     request: AnyRequest, session_id: FromPath[str], data: JSONBody[AdminSessionPatch]
 ) -> Response[Session]:

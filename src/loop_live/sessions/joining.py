@@ -43,9 +43,14 @@ class JoinPlan:
 
 
 async def plan(
-    conn: Connection, principal: Principal, brand: str, raw_id: str, user_id: str,
-    window: timedelta, now: datetime,
-) -> JoinPlan:  # fmt: skip
+    conn: Connection,
+    principal: Principal,
+    brand: str,
+    raw_id: str,
+    user_id: str,
+    window: timedelta,
+    now: datetime,
+) -> JoinPlan:
     """Check everything that can refuse the join, before any call to the provider."""
     if user_id != principal.subject and not principal.manages:
         raise Forbidden("you may only join as yourself")
@@ -80,24 +85,38 @@ async def open_call(provider: VideoProvider, join: JoinPlan) -> str:
     if join.state.stream_call_id is not None:
         return join.state.stream_call_id
     call_id = str(join.state.id)
-    await provider.ensure_call(call_id, join.state.host_id,
-                               {"session_id": call_id, "brand_id": join.state.brand_id})  # fmt: skip
+    await provider.ensure_call(
+        call_id, join.state.host_id, {"session_id": call_id, "brand_id": join.state.brand_id}
+    )
     return cid(provider.call_type, call_id)
 
 
 async def record(
-    conn: Connection, actor: Actor, provider: VideoProvider, join: JoinPlan, call_cid: str,
+    conn: Connection,
+    actor: Actor,
+    provider: VideoProvider,
+    join: JoinPlan,
+    call_cid: str,
     ttl: int,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     await repo.set_call(conn, join.state.id, call_cid, actor.now)
     token = provider.user_token(join.user_id, ttl, call_cid, join.role)
     call_type, _, call_id = call_cid.partition(":")
     await journal.record(
-        conn, actor, action="session.join", entity=("session", str(join.state.id)),
+        conn,
+        actor,
+        action="session.join",
+        entity=("session", str(join.state.id)),
         details={"role": join.role, "call_cid": call_cid},
-    )  # fmt: skip
-    return msgspec.structs.asdict(JoinToken(
-        token=token.value, call_id=call_id, call_type=call_type, call_cid=call_cid,
-        api_key=provider.api_key, role=join.role,
-        expires_at=datetime.fromtimestamp(token.expires_at, actor.now.tzinfo),
-    ))  # fmt: skip
+    )
+    return msgspec.structs.asdict(
+        JoinToken(
+            token=token.value,
+            call_id=call_id,
+            call_type=call_type,
+            call_cid=call_cid,
+            api_key=provider.api_key,
+            role=join.role,
+            expires_at=datetime.fromtimestamp(token.expires_at, actor.now.tzinfo),
+        )
+    )

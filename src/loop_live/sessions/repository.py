@@ -14,11 +14,31 @@ from loop_live.platform.db import Connection, Row, Sql
 from loop_live.platform.db.sql import SqlCache
 
 COLUMNS = (
-    "id", "host_id", "brand_id", "title", "description", "kind", "category", "community_slug",
-    "scheduled_at", "duration_minutes", "started_at", "ended_at", "status", "stream_call_id",
-    "max_participants", "co_host_ids", "cover_image_url", "tags", "recording_url", "metadata",
-    "registered_count", "waitlist_count", "created_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "host_id",
+    "brand_id",
+    "title",
+    "description",
+    "kind",
+    "category",
+    "community_slug",
+    "scheduled_at",
+    "duration_minutes",
+    "started_at",
+    "ended_at",
+    "status",
+    "stream_call_id",
+    "max_participants",
+    "co_host_ids",
+    "cover_image_url",
+    "tags",
+    "recording_url",
+    "metadata",
+    "registered_count",
+    "waitlist_count",
+    "created_at",
+    "updated_at",
+)
 JSON_FIELDS = ("co_host_ids", "tags", "metadata")
 OUT_COLUMNS = (*COLUMNS, "is_registered")
 DEFAULT_DURATION_MINUTES = 60

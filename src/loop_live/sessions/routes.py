@@ -39,11 +39,21 @@ async def list_sessions(
 ) -> Response[SessionPage]:
     """List a brand's sessions, oldest first, in keyset pages (SPEC §4)."""
     params = listing.ListParams(
-        brand=http.brand(request, brand_id), viewer=http.principal(request).subject,
-        limit=limit, cursor=cursor, status=status, kind=kind, category=category,
-        host_id=host_id, host_user_id=host_user_id, community_id=community_id, month=month,
-        tz=tz, upcoming=upcoming, upcoming_only=upcoming_only,
-    )  # fmt: skip
+        brand=http.brand(request, brand_id),
+        viewer=http.principal(request).subject,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        kind=kind,
+        category=category,
+        host_id=host_id,
+        host_user_id=host_user_id,
+        community_id=community_id,
+        month=month,
+        tz=tz,
+        upcoming=upcoming,
+        upcoming_only=upcoming_only,
+    )
     return await respond_page(request, params)
 
 
@@ -60,8 +70,12 @@ async def respond_page(request: AnyRequest, params: listing.ListParams) -> Respo
     return Response(msgspec.json.encode(body), media_type=JSON)
 
 
-@get("/v1/sessions/{session_id:str}", opt={"scope": READ}, responses=http.READ_ERRORS,
-     tags=["sessions"])  # fmt: skip
+@get(
+    "/v1/sessions/{session_id:str}",
+    opt={"scope": READ},
+    responses=http.READ_ERRORS,
+    tags=["sessions"],
+)
 async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Response[Session]:
     rt = http.runtime(request)
     async with rt.db.read() as conn:
@@ -69,16 +83,25 @@ async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Respons
     return Response(msgspec.json.encode(session), media_type=JSON)
 
 
-@post("/v1/sessions", opt={"scope": WRITE}, responses=http.WRITE_ERRORS, tags=["sessions"],
-      status_code=201)  # fmt: skip
+@post(
+    "/v1/sessions",
+    opt={"scope": WRITE},
+    responses=http.WRITE_ERRORS,
+    tags=["sessions"],
+    status_code=201,
+)
 async def create_session(request: AnyRequest, data: JSONBody[SessionCreate]) -> Response[Session]:
     """Schedule a session; the host is the caller unless the caller holds manage:live."""
     brand = http.brand(request, data.brand_id)
     return await mutate(request, brand, lambda conn, actor: service.create(conn, actor, data), 201)
 
 
-@patch("/v1/sessions/{session_id:str}", opt={"scope": WRITE}, responses=http.WRITE_ERRORS,
-       tags=["sessions"])  # fmt: skip
+@patch(
+    "/v1/sessions/{session_id:str}",
+    opt={"scope": WRITE},
+    responses=http.WRITE_ERRORS,
+    tags=["sessions"],
+)
 async def update_session(
     request: AnyRequest, session_id: FromPath[str], data: JSONBody[SessionPatch]
 ) -> Response[Session]:
@@ -90,8 +113,13 @@ async def update_session(
     )
 
 
-@post("/v1/sessions/{session_id:str}/join", opt={"scope": WRITE}, status_code=200,
-      responses={**http.WRITE_ERRORS, **http.errors(502, 503)}, tags=["sessions"])  # fmt: skip
+@post(
+    "/v1/sessions/{session_id:str}/join",
+    opt={"scope": WRITE},
+    status_code=200,
+    responses={**http.WRITE_ERRORS, **http.errors(502, 503)},
+    tags=["sessions"],
+)
 async def join_session(
     request: AnyRequest, session_id: FromPath[str], data: JSONBody[joining.JoinBody]
 ) -> Response[joining.JoinToken]:
@@ -100,14 +128,16 @@ async def join_session(
     brand = http.brand(request)
     window = timedelta(minutes=rt.settings.join_window_minutes)
     async with rt.db.read() as conn:
-        plan = await joining.plan(conn, http.principal(request), brand, session_id, data.user_id,
-                                  window, utcnow())  # fmt: skip
+        plan = await joining.plan(
+            conn, http.principal(request), brand, session_id, data.user_id, window, utcnow()
+        )
     call_cid = await joining.open_call(rt.provider, plan)
     ttl = rt.settings.stream_token_ttl_seconds
     return await mutate(
-        request, brand,
+        request,
+        brand,
         lambda conn, actor: joining.record(conn, actor, rt.provider, plan, call_cid, ttl),
-    )  # fmt: skip
+    )
 
 
 handlers = [list_sessions, get_session, create_session, update_session, join_session]

@@ -20,9 +20,17 @@ from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import SessionCreate, SessionPatch
 
 PRESENTATION = frozenset(
-    {"title", "description", "category", "tags", "cover_image_url", "metadata", "co_host_ids",
-     "community_slug"}
-)  # fmt: skip
+    {
+        "title",
+        "description",
+        "category",
+        "tags",
+        "cover_image_url",
+        "metadata",
+        "co_host_ids",
+        "community_slug",
+    }
+)
 MAX_METADATA_BYTES = 16_384
 
 
@@ -58,10 +66,14 @@ async def create(conn: Connection, actor: Actor, data: SessionCreate) -> dict[st
     await repo.insert(conn, values)
     session = await get(conn, actor.principal, actor.brand, str(session_id))
     await journal.record(
-        conn, actor, action="session.create", entity=("session", session["id"]),
+        conn,
+        actor,
+        action="session.create",
+        entity=("session", session["id"]),
         details={"host_id": data.host_id, "scheduled_at": data.scheduled_at},
-        event="live.session.created.v1", payload=session,
-    )  # fmt: skip
+        event="live.session.created.v1",
+        payload=session,
+    )
     return session
 
 
@@ -91,11 +103,14 @@ async def update(
     promoted = await _fill_seats(conn, actor, state, changes)
     session = await get(conn, actor.principal, actor.brand, raw_id)
     await journal.record(
-        conn, actor, action="session.update" if not admin else "session.admin_update",
+        conn,
+        actor,
+        action="session.update" if not admin else "session.admin_update",
         entity=("session", session["id"]),
         details={"fields": sorted(changes), "status": session["status"], "promoted": promoted},
-        event=_event_for(state.status, changes), payload=session,
-    )  # fmt: skip
+        event=_event_for(state.status, changes),
+        payload=session,
+    )
     return session
 
 

@@ -1,0 +1,60 @@
+"""All SQL about calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from loop_live.platform.db import Connection, Row, Sql
+
+COLUMNS = (
+    "id",
+    "host_user_id",
+    "title",
+    "scheduled_at",
+    "started_at",
+    "ended_at",
+    "stream_call_id",
+    "stream_call_type",
+    "recording_url",
+    "recording_ready_at",
+    "status",
+    "metadata",
+    "created_at",
+    "updated_at",
+)
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM calls"
+_GET = Sql(_SELECT + " WHERE id = :id AND brand_id = :brand")
+_INSERT = Sql(
+    f"INSERT INTO calls ({', '.join((*COLUMNS, 'brand_id'))})"
+    f" VALUES ({', '.join(':' + c for c in (*COLUMNS, 'brand_id'))})"
+)
+_END = Sql(
+    "UPDATE calls SET status = 'ended', ended_at = :now, updated_at = :now"
+    " WHERE id = :id AND status <> 'ended'"
+)
+
+
+def call_json(row: Row) -> dict[str, Any]:
+    out = dict(zip(COLUMNS, row, strict=True))
+    out["id"] = str(out["id"])
+    out["metadata"] = msgspec.Raw(out["metadata"])
+    return out
+
+
+async def get(conn: Connection, brand: str, call_id: uuid.UUID) -> Row | None:
+    return await conn.fetchrow(_GET, {"id": call_id, "brand": brand})
+
+
+async def insert(conn: Connection, values: Mapping[str, Any]) -> None:
+    await conn.execute(
+        _INSERT, {**values, "metadata": msgspec.json.encode(values["metadata"]).decode()}
+    )
+
+
+async def end(conn: Connection, call_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(_END, {"id": call_id, "now": now})

@@ -1,0 +1,109 @@
+"""The rules of ad-hoc calls. Provider calls happen before the transaction opens, so a slow
+provider never holds database locks. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from loop_live.calls import repository as repo
+from loop_live.calls.schemas import CallCreate, CallTokenRequest
+from loop_live.platform import journal
+from loop_live.platform.auth import Principal
+from loop_live.platform.db import Connection, Row
+from loop_live.platform.errors import Forbidden, NotFound
+from loop_live.platform.journal import Actor
+from loop_live.providers import VideoProvider
+from loop_live.providers.base import cid
+from loop_live.sessions.repository import parse_id
+
+
+def check_host(principal: Principal, host_user_id: str) -> None:
+    if host_user_id != principal.subject and not principal.manages:
+        raise Forbidden("only the call's host or manage:live may do this")
+
+
+async def find(conn: Connection, brand: str, raw_id: str) -> Row:
+    call_id = parse_id(raw_id)
+    row = None if call_id is None else await repo.get(conn, brand, call_id)
+    if row is None:
+        raise NotFound("call not found")
+    return row
+
+
+async def open_call(provider: VideoProvider, principal: Principal, data: CallCreate) -> str:
+    """Create the provider call first: if the provider fails, nothing is written."""
+    check_host(principal, data.host_user_id)
+    call_id = str(uuid.uuid4())
+    await provider.ensure_call(call_id, data.host_user_id, {"title": data.title})
+    return call_id
+
+
+async def create(
+    conn: Connection, actor: Actor, provider: VideoProvider, call_id: str, data: CallCreate
+) -> dict[str, Any]:
+    values = {
+        "id": uuid.UUID(call_id),
+        "brand_id": actor.brand,
+        "host_user_id": data.host_user_id,
+        "title": data.title,
+        "scheduled_at": data.scheduled_at,
+        "started_at": None,
+        "ended_at": None,
+        "stream_call_id": call_id,
+        "stream_call_type": provider.call_type,
+        "recording_url": None,
+        "recording_ready_at": None,
+        "status": "scheduled",
+        "metadata": data.metadata,
+        "created_at": actor.now,
+        "updated_at": actor.now,
+    }
+    await repo.insert(conn, values)
+    call = repo.call_json(await find(conn, actor.brand, call_id))
+    await journal.record(
+        conn,
+        actor,
+        action="call.create",
+        entity=("call", call_id),
+        details={"call_cid": cid(provider.call_type, call_id)},
+    )
+    return call
+
+
+async def finish(conn: Connection, actor: Actor, raw_id: str) -> dict[str, Any]:
+    row = await find(conn, actor.brand, raw_id)
+    await repo.end(conn, row["id"], actor.now)
+    call = repo.call_json(await find(conn, actor.brand, raw_id))
+    await journal.record(
+        conn,
+        actor,
+        action="call.end",
+        entity=("call", call["id"]),
+        details={},
+    )
+    return call
+
+
+async def issue_token(
+    conn: Connection, actor: Actor, provider: VideoProvider, raw_id: str, data: CallTokenRequest
+) -> dict[str, Any]:
+    row = await find(conn, actor.brand, raw_id)
+    if data.user_id != actor.subject:
+        check_host(actor.principal, row["host_user_id"])
+    role = "host" if data.user_id == row["host_user_id"] else "user"
+    call_cid = cid(row["stream_call_type"], row["stream_call_id"])
+    token = provider.user_token(data.user_id, data.ttl_seconds, call_cid, role)
+    await journal.record(
+        conn,
+        actor,
+        action="call.token",
+        entity=("call", str(row["id"])),
+        details={"role": role, "ttl_seconds": data.ttl_seconds},
+    )
+    return {
+        "token": token.value,
+        "stream_call_id": row["stream_call_id"],
+        "stream_call_type": row["stream_call_type"],
+        "expires_in_seconds": data.ttl_seconds,
+    }

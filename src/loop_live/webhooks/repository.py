@@ -1,0 +1,91 @@
+"""All SQL of the webhook inbox and of the provider-driven state changes.
+
+Each update is written so that any order of deliveries reaches the same final state:
+`started_at` keeps the earliest start, `ended_at` the latest end, the recording the latest
+ready event, and `ended` (like `cancelled`) is never left.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from loop_live.platform.db import Connection, Row, Sql
+
+_CLAIM = Sql(
+    "INSERT INTO webhook_inbox (webhook_id, brand_id, event_type, call_cid, received_at)"
+    " VALUES (:webhook_id, :brand_id, :event_type, :call_cid, :now)"
+    " ON CONFLICT (webhook_id) DO NOTHING"
+)
+_SESSION = Sql("SELECT id, brand_id, status FROM sessions WHERE stream_call_id = :cid")
+_CALL = Sql(
+    "SELECT id, brand_id, status FROM calls"
+    " WHERE stream_call_type = :call_type AND stream_call_id = :call_id"
+)
+_START = (
+    " SET started_at = CASE WHEN started_at IS NULL OR started_at > :at THEN :at"
+    " ELSE started_at END, status = CASE WHEN status = 'scheduled' THEN 'live' ELSE status END,"
+    " updated_at = :now WHERE id = :id"
+)
+_END = (
+    " SET ended_at = CASE WHEN ended_at IS NULL OR ended_at < :at THEN :at ELSE ended_at END,"
+    " status = CASE WHEN status IN ('scheduled', 'live') THEN 'ended' ELSE status END,"
+    " updated_at = :now WHERE id = :id"
+)
+_RECORDING = (
+    " SET recording_url = :url, recording_ready_at = :at, updated_at = :now"
+    " WHERE id = :id AND (recording_ready_at IS NULL OR recording_ready_at <= :at)"
+)
+_UPDATES = {
+    ("sessions", "start"): Sql("UPDATE sessions" + _START + " AND status <> 'cancelled'"),
+    ("sessions", "end"): Sql("UPDATE sessions" + _END + " AND status <> 'cancelled'"),
+    ("sessions", "recording"): Sql("UPDATE sessions" + _RECORDING),
+    ("calls", "start"): Sql("UPDATE calls" + _START),
+    ("calls", "end"): Sql("UPDATE calls" + _END),
+    ("calls", "recording"): Sql("UPDATE calls" + _RECORDING),
+}
+
+
+async def claim(
+    conn: Connection,
+    webhook_id: str,
+    brand: str,
+    event_type: str,
+    call_cid: str | None,
+    now: datetime,
+) -> bool:
+    """Record the delivery; False when this webhook id was already processed."""
+    inserted = await conn.execute(
+        _CLAIM,
+        {
+            "webhook_id": webhook_id,
+            "brand_id": brand,
+            "event_type": event_type,
+            "call_cid": call_cid,
+            "now": now,
+        },
+    )
+    return inserted > 0
+
+
+async def session_by_cid(conn: Connection, call_cid: str) -> Row | None:
+    return await conn.fetchrow(_SESSION, {"cid": call_cid})
+
+
+async def call_by_cid(conn: Connection, call_cid: str) -> Row | None:
+    call_type, _, call_id = call_cid.partition(":")
+    return await conn.fetchrow(_CALL, {"call_type": call_type, "call_id": call_id})
+
+
+async def apply(
+    conn: Connection,
+    table: str,
+    change: str,
+    row_id: object,
+    at: datetime,
+    now: datetime,
+    url: str | None = None,
+) -> None:
+    params: dict[str, object] = {"id": row_id, "at": at, "now": now}
+    if change == "recording":
+        params["url"] = url
+    await conn.execute(_UPDATES[(table, change)], params)

@@ -1,0 +1,69 @@
+"""Applies a verified provider event to the session or call it names. Never commits."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from loop_live.platform import journal
+from loop_live.platform.auth import Principal
+from loop_live.platform.clock import utcnow
+from loop_live.platform.db import Connection, Row
+from loop_live.platform.journal import Actor
+from loop_live.sessions import repository as sessions
+from loop_live.webhooks import repository as repo
+from loop_live.webhooks.events import ENDED, RECORDING, STARTED, ProviderEvent
+
+Outcome = Literal["applied", "duplicate", "ignored"]
+_CHANGES = {STARTED: "start", ENDED: "end", RECORDING: "recording"}
+_SESSION_EVENTS = {
+    ("scheduled", "live"): "live.session.started.v1",
+    ("scheduled", "ended"): "live.session.ended.v1",
+    ("live", "ended"): "live.session.ended.v1",
+}
+
+
+async def handle(conn: Connection, provider: str, webhook_id: str, event: ProviderEvent) -> Outcome:
+    now = utcnow()
+    session = await repo.session_by_cid(conn, event.call_cid) if event.call_cid else None
+    call = None
+    if session is None and event.call_cid:
+        call = await repo.call_by_cid(conn, event.call_cid)
+    target = session or call
+    brand = "" if target is None else str(target["brand_id"])
+    if not await repo.claim(conn, webhook_id, brand, event.type, event.call_cid, now):
+        return "duplicate"
+    change = _CHANGES.get(event.type)
+    if target is None or change is None:
+        return "ignored"
+    actor = Actor(Principal(f"provider:{provider}", frozenset(), brand), brand, webhook_id, now)
+    table = "sessions" if session is not None else "calls"
+    await repo.apply(conn, table, change, target["id"], event.occurred_at, now, event.recording_url)
+    await _journal(conn, actor, table, target, event)
+    return "applied"
+
+
+async def _journal(
+    conn: Connection, actor: Actor, table: str, before: Row, event: ProviderEvent
+) -> None:
+    entity_id = str(before["id"])
+    details: dict[str, Any] = {"event": event.type, "call_cid": event.call_cid}
+    if table == "calls":
+        await journal.record(
+            conn, actor, action=f"call.{event.type}", entity=("call", entity_id), details=details
+        )
+        return
+    row = await sessions.get(conn, actor.brand, before["id"], viewer="")
+    assert row is not None
+    session = sessions.session_json(row)
+    name = _SESSION_EVENTS.get((before["status"], session["status"]))
+    if event.type == RECORDING:
+        name = "live.recording.ready.v1"
+    await journal.record(
+        conn,
+        actor,
+        action=f"session.{event.type}",
+        entity=("session", entity_id),
+        details=details,
+        event=name,
+        payload=session,
+    )
