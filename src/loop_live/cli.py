@@ -6,12 +6,14 @@ import asyncio
 import os
 
 import click
+import httpx
 import uvicorn
 
 from loop_live.platform.auth.verifiers import mint_dev_token
 from loop_live.platform.db import open_database
 from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.settings import Settings, load
+from loop_live.webhooks.simulate import EVENT_TYPES, payload, signed
 
 DEFAULT_SCOPES = "read:live write:live"
 
@@ -88,6 +90,25 @@ async def _load_demo(settings: Settings, total: int, if_empty: bool) -> None:
             await loader.load(db, total, bar.update)
     finally:
         await db.close()
+
+
+@main.command()
+@click.argument("event_type", type=click.Choice(EVENT_TYPES))
+@click.option("--call-cid", required=True, help="The session's stream_call_id (type:id).")
+@click.option("--recording-url", default=None, help="For call.recording_ready.")
+@click.option("--url", default="http://127.0.0.1:8000/webhooks/stream", show_default=True)
+def webhook(event_type: str, call_cid: str, recording_url: str | None, url: str) -> None:
+    """Sign and send a provider webhook, as GetStream would (uses LIVE_STREAM_API_SECRET)."""
+    settings = load()
+    body, headers = signed(
+        payload(event_type, call_cid, recording_url),
+        settings.stream_api_secret.get_secret_value(),
+        settings.stream_api_key or "loop-live-local",
+    )
+    response = httpx.post(url, content=body, headers=headers, timeout=10)
+    click.echo(f"{response.status_code} {response.text}")
+    if response.status_code >= 400:
+        raise SystemExit(1)
 
 
 def _welcome(host: str, port: int) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
@@ -13,7 +13,7 @@ from loop_live.calls import service
 from loop_live.calls.schemas import Call, CallCreate, CallToken, CallTokenRequest, CallWithLive
 from loop_live.platform import http
 from loop_live.platform.auth.principal import READ, WRITE
-from loop_live.platform.uow import JSON, mutate
+from loop_live.platform.uow import json_response, mutate
 
 AnyRequest = Request[Any, Any, Any]
 PROVIDER_ERRORS = {**http.WRITE_ERRORS, **http.errors(502, 503)}
@@ -54,8 +54,8 @@ async def get_call(request: AnyRequest, call_id: FromPath[str]) -> Response[Call
             "ended_at": call["ended_at"],
         }
     else:
-        state_json = None if state is None else msgspec.structs.asdict(state)
-    return Response(msgspec.json.encode({**call, "live": state_json}), media_type=JSON)
+        state_json = None if state is None else dataclasses.asdict(state)
+    return json_response({**call, "live": state_json})
 
 
 @post(

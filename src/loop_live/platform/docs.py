@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 import loop_live
 
@@ -47,4 +48,4 @@ assets = create_static_files_router(
     opt={"exclude_from_auth": True},
     include_in_schema=False,
 )
-handlers = [openapi_json, assets]
+handlers: list[ControllerRouterHandler] = [openapi_json, assets]

@@ -37,7 +37,7 @@ def request_id(request: Request[Any, Any, Any]) -> str:
 
 async def mutate(
     request: Request[Any, Any, Any], brand: str, change: Change, status: int = 200
-) -> Response[bytes]:
+) -> Response[Any]:
     """Run `change` in a write transaction and render its result, honouring Idempotency-Key."""
     runtime: Runtime = request.app.state.runtime
     principal: Principal = request.user
@@ -63,6 +63,11 @@ async def mutate(
     return _respond(body, status)
 
 
-def _respond(body: bytes, status: int, *, replayed: bool = False) -> Response[bytes]:
+def json_response(data: Any, status: int = 200) -> Response[Any]:
+    """Encode with msgspec once; the declared response model only documents the shape."""
+    return _respond(msgspec.json.encode(data), status)
+
+
+def _respond(body: bytes, status: int, *, replayed: bool = False) -> Response[Any]:
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return Response(body, status_code=status, media_type=JSON, headers=headers)

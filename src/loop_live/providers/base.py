@@ -60,9 +60,13 @@ def call_token(secret: str, user_id: str, ttl: int, call_cid: str, role: str) ->
     return Token(jwt.encode(claims, secret, algorithm="HS256"), now + ttl)
 
 
-def signature_valid(secret: str, body: bytes, signature: str) -> bool:
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+def signature(secret: str, body: bytes) -> str:
+    """GetStream's webhook signature: hex HMAC-SHA256 of the raw body, keyed by the secret."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(secret: str, body: bytes, given: str) -> bool:
+    return hmac.compare_digest(signature(secret, body), given.strip().lower())
 
 
 def build_provider(settings: Settings) -> VideoProvider:

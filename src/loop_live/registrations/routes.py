@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import ADMIN, WRITE
-from loop_live.platform.uow import JSON, mutate
+from loop_live.platform.uow import json_response, mutate
 from loop_live.registrations import listing, service
 from loop_live.registrations.schemas import RegisterBody, Registration, RegistrationPage
 
@@ -85,7 +84,7 @@ async def admin_list_registrations(
     query = listing.build(session_id, status, limit, cursor, rt.cursors)
     async with rt.db.read() as conn:
         page = await listing.page(conn, http.brand(request), query, rt.cursors)
-    return Response(msgspec.json.encode(page), media_type=JSON)
+    return json_response(page)
 
 
 handlers = [register, register_self, unregister_self, admin_list_registrations]

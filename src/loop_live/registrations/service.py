@@ -7,6 +7,7 @@ processes and machines (on SQLite, `BEGIN IMMEDIATE` serialises writers the same
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from loop_live.platform import journal
@@ -146,7 +147,7 @@ async def cancel_self(conn: Connection, actor: Actor, raw_id: str) -> dict[str, 
     if row is None:
         raise NotFound("you hold no registration for this session")
     await repo.cancel(conn, row, actor.now)
-    promoted = []
+    promoted: Sequence[Row] = []
     if row["status"] == "registered" and state.status in OPEN_FOR_REGISTRATION:
         promoted = await repo.promote_waitlist(conn, state.id, 1, actor.now)
     cancelled = await repo.by_id(conn, uuid.UUID(str(row["id"])))

@@ -17,7 +17,7 @@ from loop_live.sessions.repository import ListQuery
 STATUSES = ("scheduled", "live", "ended", "cancelled")
 KINDS = ("live", "office_hours")
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -107,7 +107,10 @@ def _month(raw: str | None, tz: str | None) -> tuple[datetime, datetime] | None:
     match = _MONTH.fullmatch(raw)
     if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
         raise _invalid("month", "must be YYYY-MM")
-    return month_window(int(match.group(1)), int(match.group(2)), zone)
+    try:
+        return month_window(int(match.group(1)), int(match.group(2)), zone)
+    except (ValueError, OverflowError):  # e.g. 9999-12 ends past datetime.max
+        raise _invalid("month", "outside the supported range of dates") from None
 
 
 def _zone(tz: str | None) -> ZoneInfo | None:

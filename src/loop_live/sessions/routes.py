@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import READ, WRITE
 from loop_live.platform.clock import utcnow
-from loop_live.platform.uow import JSON, mutate
+from loop_live.platform.uow import json_response, mutate
 from loop_live.sessions import joining, listing, service
 from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import Session, SessionCreate, SessionPage, SessionPatch
@@ -67,7 +66,7 @@ async def respond_page(request: AnyRequest, params: listing.ListParams) -> Respo
         "sessions": [repo.session_json(row) for row in rows[:size]],
         "next_cursor": listing.next_cursor(rt.cursors, rows, size),
     }
-    return Response(msgspec.json.encode(body), media_type=JSON)
+    return json_response(body)
 
 
 @get(
@@ -80,7 +79,7 @@ async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Respons
     rt = http.runtime(request)
     async with rt.db.read() as conn:
         session = await service.get(conn, http.principal(request), http.brand(request), session_id)
-    return Response(msgspec.json.encode(session), media_type=JSON)
+    return json_response(session)
 
 
 @post(

@@ -158,7 +158,9 @@ class IntrospectionVerifier:
     async def _introspect(self, token: str, now: float) -> tuple[float, Principal | None]:
         try:
             response = await self._http.post(
-                self._url, data={"token": token, "token_type_hint": "access_token"}, auth=self._auth
+                self._url,
+                data={"token": token, "token_type_hint": "access_token"},
+                auth=self._auth or httpx.USE_CLIENT_DEFAULT,
             )
             response.raise_for_status()
             body = response.json()

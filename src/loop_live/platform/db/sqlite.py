@@ -63,8 +63,7 @@ class SqliteConnection:
         self.raw = conn
 
     async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
-        rows: Sequence[Row] = await self.raw.execute_fetchall(sql.text, params or _EMPTY)
-        return rows
+        return list(await self.raw.execute_fetchall(sql.text, params or _EMPTY))
 
     async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None:
         rows = await self.fetch(sql, params)
