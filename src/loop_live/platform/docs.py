@@ -27,6 +27,7 @@ openapi_config = OpenAPIConfig(
             js_url=f"{ASSETS}/swagger-ui-bundle.js",
             css_url=f"{ASSETS}/swagger-ui.css",
             standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
+            favicon=f'<link rel="icon" type="image/png" href="{ASSETS}/favicon-32x32.png">',
         )
     ],
     components=Components(

@@ -137,6 +137,8 @@ def _validation_message(problems: list[Any]) -> str:
     if isinstance(first, dict):
         key = first.get("key")
         message = str(first.get("message", "invalid request"))
+        if key == "data" and message == "'data'":  # Litestar's KeyError text for an empty body
+            return "a request body is required: a JSON object"
         if key in (None, "data"):
             return message
         return f"{key}: {message}"
@@ -144,12 +146,13 @@ def _validation_message(problems: list[Any]) -> str:
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    headers: dict[str, str] = {}
     if isinstance(exc, HTTPException):
+        headers.update(exc.headers or {})  # e.g. the Allow header a 405 must carry
         exc = _from_framework(exc)
     if not isinstance(exc, LiveError):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         exc = LiveError("internal error")
-    headers = (
-        {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
-    )
+    if "retry_after" in exc.details:
+        headers["Retry-After"] = str(exc.details["retry_after"])
     return Response(exc.body(), status_code=exc.status, headers=headers)

@@ -48,9 +48,9 @@ def build_query(params: ListParams, cursors: CursorCodec, now: datetime) -> List
         limit=page_limit(params.limit) + 1,
         statuses=_statuses(params.status),
         kind=_choice("kind", params.kind, KINDS),
-        category=params.category,
-        host_id=_host(params.host_id, params.host_user_id),
-        community=params.community_id,
+        category=_text("category", params.category),
+        host_id=_host(_text("host_id", params.host_id), _text("host_user_id", params.host_user_id)),
+        community=_text("community_id", params.community_id),
         window=_month(params.month, params.tz),
         open_after=now if _upcoming(params.upcoming, params.upcoming_only) else None,
         after=position(params.cursor, cursors),
@@ -92,6 +92,13 @@ def _statuses(raw: str | None) -> tuple[str, ...]:
     for status in statuses:
         _choice("status", status, STATUSES)
     return statuses
+
+
+def _text(parameter: str, value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL: the driver would fail the query with a 500.
+    if value is not None and "\x00" in value:
+        raise _invalid(parameter, "must not contain NUL characters")
+    return value
 
 
 def _host(host_id: str | None, host_user_id: str | None) -> str | None:

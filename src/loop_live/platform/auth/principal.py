@@ -52,6 +52,8 @@ class Principal:
                 "brand_id is required: name it with the X-Brand-Id header or brand_id",
                 parameter="brand_id",
             )
+        if "\x00" in requested:  # PostgreSQL text cannot hold NUL: a 500 in the driver
+            raise ValidationFailed("brand_id: must not contain NUL", parameter="brand_id")
         return requested
 
 
