@@ -7,11 +7,8 @@ import os
 
 import click
 import httpx
-import uvicorn
 
 from loop_live.platform.auth.verifiers import mint_dev_token
-from loop_live.platform.db import open_database
-from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.settings import Settings, load
 from loop_live.webhooks.simulate import EVENT_TYPES, payload, signed
 
@@ -30,6 +27,10 @@ def main() -> None:
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     """Serve the API (applies pending migrations first on SQLite)."""
+    import uvicorn  # heavy imports stay inside the commands that need them: `token` is instant
+
+    from loop_live.platform.db.migrate import upgrade
+
     settings = load()
     settings.check_production_safety()
     if settings.is_sqlite:
@@ -51,6 +52,8 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
 @main.command()
 def migrate() -> None:
     """Apply pending migrations to LIVE_DATABASE_URL."""
+    from loop_live.platform.db.migrate import upgrade
+
     settings = load()
     asyncio.run(upgrade(settings.database_url))
     click.echo("database is at the latest migration")
@@ -78,6 +81,8 @@ def demo_data(total: int, if_empty: bool) -> None:
 
 async def _load_demo(settings: Settings, total: int, if_empty: bool) -> None:
     from loop_live.demo import loader
+    from loop_live.platform.db import open_database
+    from loop_live.platform.db.migrate import upgrade
 
     if settings.is_sqlite:
         await upgrade(settings.database_url)

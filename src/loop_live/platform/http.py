@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
 
 from loop_live.platform.auth import Principal
+from loop_live.platform.errors import ValidationFailed
 from loop_live.platform.runtime import Runtime
 
 _DESCRIPTIONS = {
@@ -52,5 +53,13 @@ def principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 def brand(request: Request[Any, Any, Any], requested: str | None = None) -> str:
-    """The brand the call acts on: the token's, or one named by the body, query or header."""
-    return principal(request).brand_for(requested or request.headers.get("x-brand-id"))
+    """The brand the call acts on: the token's, or one named by the body, query or header.
+
+    Every brand the request names is checked, so a header cannot contradict the body.
+    """
+    header = request.headers.get("x-brand-id")
+    if requested and header and requested != header:
+        raise ValidationFailed(
+            "X-Brand-Id and brand_id name different brands", parameter="brand_id"
+        )
+    return principal(request).brand_for(requested or header)

@@ -170,11 +170,12 @@ async def emit_promotions(conn: Connection, actor: Actor, promoted: Any) -> None
     for row in promoted:
         fresh = await repo.by_id(conn, uuid.UUID(str(row["id"])))
         assert fresh is not None
-        await journal.emit(
+        await journal.record(
             conn,
-            actor.brand,
-            "live.registration.promoted.v1",
-            str(row["id"]),
-            registration_json(fresh),
-            actor.now,
+            actor,
+            action="registration.promote",
+            entity=("registration", str(row["id"])),
+            details={"session_id": str(fresh["session_id"])},
+            event="live.registration.promoted.v1",
+            payload=registration_json(fresh),
         )

@@ -73,6 +73,7 @@ class SessionState:
     host_id: str
     co_host_ids: tuple[str, ...]
     status: str
+    kind: str
     scheduled_at: datetime
     duration_minutes: int | None
     max_participants: int
@@ -137,7 +138,7 @@ async def state(
     conn: Connection, brand: str, session_id: uuid.UUID, *, lock: bool = False
 ) -> SessionState | None:
     sql = _statements.get(
-        "SELECT id, brand_id, host_id, co_host_ids, status, scheduled_at, duration_minutes,"
+        "SELECT id, brand_id, host_id, co_host_ids, status, kind, scheduled_at, duration_minutes,"
         " max_participants, registered_count, waitlist_count, stream_call_id FROM sessions"
         " WHERE id = :id AND brand_id = :brand" + (conn.row_lock if lock else "")
     )

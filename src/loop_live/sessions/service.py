@@ -32,6 +32,7 @@ PRESENTATION = frozenset(
     }
 )
 MAX_METADATA_BYTES = 16_384
+_LIFECYCLE_FIELDS = ("status", "kind", "scheduled_at", "duration_minutes", "max_participants")
 
 
 async def get(conn: Connection, principal: Principal, brand: str, raw_id: str) -> dict[str, Any]:
@@ -86,7 +87,11 @@ async def update(
         raise NotFound("session not found")
     if not admin:
         _check_host(actor.principal, state)
-    changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not UNSET}
+    changes = {
+        k: v
+        for k, v in msgspec.structs.asdict(patch).items()
+        if v is not UNSET and not _same_as_stored(state, k, v)
+    }
     if not changes and state.status != "ended":
         return await get(conn, actor.principal, actor.brand, raw_id)
     _check_lifecycle(state, changes)
@@ -112,6 +117,11 @@ async def update(
         payload=session,
     )
     return session
+
+
+def _same_as_stored(state: repo.SessionState, field: str, value: Any) -> bool:
+    """A client resending a lifecycle field unchanged (a whole-form save) changes nothing."""
+    return field in _LIFECYCLE_FIELDS and getattr(state, field) == value
 
 
 def _event_for(previous: str, changes: dict[str, Any]) -> str:

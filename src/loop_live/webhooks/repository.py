@@ -38,7 +38,7 @@ _RECORDING = (
 _UPDATES = {
     ("sessions", "start"): Sql("UPDATE sessions" + _START + " AND status <> 'cancelled'"),
     ("sessions", "end"): Sql("UPDATE sessions" + _END + " AND status <> 'cancelled'"),
-    ("sessions", "recording"): Sql("UPDATE sessions" + _RECORDING),
+    ("sessions", "recording"): Sql("UPDATE sessions" + _RECORDING + " AND status <> 'cancelled'"),
     ("calls", "start"): Sql("UPDATE calls" + _START),
     ("calls", "end"): Sql("UPDATE calls" + _END),
     ("calls", "recording"): Sql("UPDATE calls" + _RECORDING),
@@ -84,8 +84,9 @@ async def apply(
     at: datetime,
     now: datetime,
     url: str | None = None,
-) -> None:
+) -> bool:
+    """False when the row was left alone (cancelled session, older recording)."""
     params: dict[str, object] = {"id": row_id, "at": at, "now": now}
     if change == "recording":
         params["url"] = url
-    await conn.execute(_UPDATES[(table, change)], params)
+    return await conn.execute(_UPDATES[(table, change)], params) > 0

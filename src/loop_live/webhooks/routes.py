@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import zlib
 from typing import Any
 
 import msgspec
@@ -11,7 +11,7 @@ from litestar import Request, post
 
 from loop_live.platform import http
 from loop_live.platform.clock import utcnow
-from loop_live.platform.errors import InvalidSignature, ValidationFailed
+from loop_live.platform.errors import InvalidSignature, PayloadTooLarge, ValidationFailed
 from loop_live.webhooks import events, service
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -34,7 +34,7 @@ async def stream_webhook(request: Request[Any, Any, Any]) -> Received:
     """GetStream Video events: `X-Signature` is the hex HMAC-SHA256 of the raw body keyed by
     the API secret; `X-Webhook-Id` makes retries no-ops."""
     rt = http.runtime(request)
-    body = _inflate(await request.body())
+    body = _inflate(await request.body(), rt.settings.max_body_bytes)
     signature = request.headers.get("x-signature", "")
     if not signature or not rt.provider.signature_valid(body, signature):
         raise InvalidSignature("missing or wrong X-Signature")
@@ -49,14 +49,21 @@ async def stream_webhook(request: Request[Any, Any, Any]) -> Received:
     return Received(received=True, outcome=outcome)
 
 
-def _inflate(body: bytes) -> bytes:
-    # GetStream may gzip payloads; the signature covers the uncompressed bytes.
+def _inflate(body: bytes, limit: int) -> bytes:
+    # GetStream may gzip payloads; the signature covers the uncompressed bytes. Inflating
+    # happens before the signature is checked, so it stops at the body size limit.
     if not body.startswith(_GZIP_MAGIC):
         return body
+    inflater = zlib.decompressobj(wbits=31)
     try:
-        return gzip.decompress(body)
-    except (OSError, EOFError):
+        raw = inflater.decompress(body, limit + 1)
+    except zlib.error:
         raise ValidationFailed("webhook body is not valid gzip") from None
+    if len(raw) > limit:
+        raise PayloadTooLarge("webhook body is too large once decompressed")
+    if not inflater.eof:
+        raise ValidationFailed("webhook body is not valid gzip")
+    return raw
 
 
 handlers = [stream_webhook]

@@ -37,7 +37,10 @@ async def handle(conn: Connection, provider: str, webhook_id: str, event: Provid
         return "ignored"
     actor = Actor(Principal(f"provider:{provider}", frozenset(), brand), brand, webhook_id, now)
     table = "sessions" if session is not None else "calls"
-    await repo.apply(conn, table, change, target["id"], event.occurred_at, now, event.recording_url)
+    if not await repo.apply(
+        conn, table, change, target["id"], event.occurred_at, now, event.recording_url
+    ):
+        return "ignored"
     await _journal(conn, actor, table, target, event)
     return "applied"
 

@@ -15,6 +15,7 @@ from loop_live.platform.errors import InvalidToken, Unauthenticated, Unavailable
 from loop_live.platform.settings import Settings
 
 _LEEWAY_SECONDS = 30
+_REFETCH_SECONDS = 5
 
 
 class Verifier(Protocol):
@@ -75,7 +76,7 @@ class JwksVerifier:
         self._ttl = settings.jwks_cache_seconds
         self._http = http
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = float("-inf")
+        self._fetched_at = self._attempted_at = float("-inf")
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -98,27 +99,35 @@ class JwksVerifier:
         return Principal.from_claims(claims)
 
     async def _key(self, kid: str) -> jwt.PyJWK:
-        stale = time.monotonic() - self._fetched_at > self._ttl
-        # An unknown kid may be a freshly rotated key: refetch, but at most every few seconds.
-        recent = time.monotonic() - self._fetched_at < 5
-        if stale or (kid not in self._keys and not recent):
+        now = time.monotonic()
+        stale = now - self._fetched_at > self._ttl
+        # Refetch when stale, or for an unknown kid (perhaps a freshly rotated key), but at most
+        # every few seconds: neither an outage nor a stream of bogus kids may hammer the JWKS.
+        if (stale or kid not in self._keys) and now - self._attempted_at >= _REFETCH_SECONDS:
             await self._refresh()
+        elif stale and not self._keys:
+            raise Unavailable("identity keys are unreachable")
         key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("token signed with an unknown key")
         return key
 
     async def _refresh(self) -> None:
+        self._attempted_at = time.monotonic()
         try:
             response = await self._http.get(self._url)
             response.raise_for_status()
-            document = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
+            entries = response.json()["keys"]
+            if not isinstance(entries, list):
+                raise ValueError("the JWKS 'keys' member is not a list")
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             if self._keys:
                 return
             raise Unavailable("identity keys are unreachable") from exc
         keys = {}
-        for jwk in document.get("keys", []):
+        for jwk in entries:
+            if not isinstance(jwk, dict):
+                continue
             try:
                 parsed = jwt.PyJWK(jwk)
             except jwt.PyJWTError:
@@ -168,7 +177,8 @@ class IntrospectionVerifier:
             raise Unavailable("token introspection is unreachable") from exc
         if not isinstance(body, dict) or body.get("active") is not True:
             return now + self._ttl, None
-        expires_in = float(body.get("exp", time.time() + self._ttl)) - time.time()
+        exp = body.get("exp")
+        expires_in = exp - time.time() if isinstance(exp, int | float) else self._ttl
         return now + max(0.0, min(self._ttl, expires_in)), Principal.from_claims(body)
 
     def _evict(self, now: float) -> None:
