@@ -32,7 +32,7 @@ PRESENTATION = frozenset(
     }
 )
 MAX_METADATA_BYTES = 16_384
-_LIFECYCLE_FIELDS = ("status", "kind", "scheduled_at", "duration_minutes", "max_participants")
+_LIFECYCLE_FIELDS = ("kind", "scheduled_at", "duration_minutes", "max_participants")
 
 
 async def get(conn: Connection, principal: Principal, brand: str, raw_id: str) -> dict[str, Any]:

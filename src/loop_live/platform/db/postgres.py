@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from loop_live.platform.db.database import Dialect, Params, Row
 from loop_live.platform.db.sql import Sql
+from loop_live.platform.errors import ValidationFailed
 
 _EMPTY: Params = {}
 
@@ -26,6 +27,15 @@ async def _reset(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+@contextmanager
+def _client_data_errors() -> Iterator[None]:
+    # Class 22 errors (a NUL byte in text, a number out of range) come from what a client sent.
+    try:
+        yield
+    except asyncpg.DataError as exc:
+        raise ValidationFailed(f"a value cannot be stored: {exc.sqlstate} {exc}") from None
+
+
 class PostgresConnection:
     dialect: Dialect = "postgresql"
     row_lock = " FOR UPDATE"
@@ -35,21 +45,25 @@ class PostgresConnection:
 
     async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
         text, args = sql.args(params or _EMPTY)
-        rows: Sequence[Row] = await self.raw.fetch(text, *args)
+        with _client_data_errors():
+            rows: Sequence[Row] = await self.raw.fetch(text, *args)
         return rows
 
     async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None:
         text, args = sql.args(params or _EMPTY)
-        row: Row | None = await self.raw.fetchrow(text, *args)
+        with _client_data_errors():
+            row: Row | None = await self.raw.fetchrow(text, *args)
         return row
 
     async def fetchval(self, sql: Sql, params: Params | None = None) -> Any:
         text, args = sql.args(params or _EMPTY)
-        return await self.raw.fetchval(text, *args)
+        with _client_data_errors():
+            return await self.raw.fetchval(text, *args)
 
     async def execute(self, sql: Sql, params: Params | None = None) -> int:
         text, args = sql.args(params or _EMPTY)
-        status: str = await self.raw.execute(text, *args)
+        with _client_data_errors():
+            status: str = await self.raw.execute(text, *args)
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -34,6 +35,9 @@ def _load_datetime(raw: bytes) -> datetime:
 sqlite3.register_adapter(datetime, _store_datetime)
 sqlite3.register_adapter(uuid.UUID, str)
 sqlite3.register_converter("DATETIME", _load_datetime)
+# aiosqlite logs every statement with its parameters at DEBUG, which would put patient ids and
+# guest emails in the logs (SPEC §8) as soon as LIVE_LOG_LEVEL=DEBUG.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def sqlite_path(url: str) -> str:
