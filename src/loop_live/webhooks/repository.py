@@ -10,17 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from loop_live.platform.db import Connection, Row, Sql
+from loop_live.platform.db.sql import SqlCache
 
 _CLAIM = Sql(
     "INSERT INTO webhook_inbox (webhook_id, brand_id, event_type, call_cid, received_at)"
     " VALUES (:webhook_id, :brand_id, :event_type, :call_cid, :now)"
     " ON CONFLICT (webhook_id) DO NOTHING"
 )
-_SESSION = Sql("SELECT id, brand_id, status FROM sessions WHERE stream_call_id = :cid")
-_CALL = Sql(
+_SESSION = "SELECT id, brand_id, status FROM sessions WHERE stream_call_id = :cid"
+_CALL = (
     "SELECT id, brand_id, status FROM calls"
     " WHERE stream_call_type = :call_type AND stream_call_id = :call_id"
 )
+_statements = SqlCache()
 _START = (
     " SET started_at = CASE WHEN started_at IS NULL OR started_at > :at THEN :at"
     " ELSE started_at END, status = CASE WHEN status = 'scheduled' THEN 'live' ELSE status END,"
@@ -33,7 +35,9 @@ _END = (
 )
 _RECORDING = (
     " SET recording_url = :url, recording_ready_at = :at, updated_at = :now"
-    " WHERE id = :id AND (recording_ready_at IS NULL OR recording_ready_at <= :at)"
+    " WHERE id = :id AND (recording_ready_at IS NULL OR recording_ready_at < :at"
+    # Equal times tie-break on the URL, so two recordings converge whatever their order.
+    " OR (recording_ready_at = :at AND recording_url < :url))"
 )
 _UPDATES = {
     ("sessions", "start"): Sql("UPDATE sessions" + _START + " AND status <> 'cancelled'"),
@@ -68,12 +72,14 @@ async def claim(
 
 
 async def session_by_cid(conn: Connection, call_cid: str) -> Row | None:
-    return await conn.fetchrow(_SESSION, {"cid": call_cid})
+    """The session behind a call, locked: its status before the change names the event."""
+    return await conn.fetchrow(_statements.get(_SESSION + conn.row_lock), {"cid": call_cid})
 
 
 async def call_by_cid(conn: Connection, call_cid: str) -> Row | None:
     call_type, _, call_id = call_cid.partition(":")
-    return await conn.fetchrow(_CALL, {"call_type": call_type, "call_id": call_id})
+    sql = _statements.get(_CALL + conn.row_lock)
+    return await conn.fetchrow(sql, {"call_type": call_type, "call_id": call_id})
 
 
 async def apply(
