@@ -32,9 +32,9 @@ async def create_call(request: AnyRequest, data: JSONBody[CallCreate]) -> Respon
     call_id = await service.open_call(rt.provider, http.principal(request), data)
     return await mutate(
         request,
-        brand,
         lambda conn, actor: service.create(conn, actor, rt.provider, call_id, data),
-        201,
+        status=201,
+        brand=brand,
     )
 
 
@@ -72,7 +72,6 @@ async def call_token(
     provider = http.runtime(request).provider
     return await mutate(
         request,
-        http.brand(request),
         lambda conn, actor: service.issue_token(conn, actor, provider, call_id, data),
     )
 
@@ -93,7 +92,7 @@ async def end_call(request: AnyRequest, call_id: FromPath[str]) -> Response[Call
     service.check_host(http.principal(request), row["host_user_id"])
     if row["status"] != "ended":
         await rt.provider.end_call(row["stream_call_id"])
-    return await mutate(request, brand, lambda conn, actor: service.finish(conn, actor, call_id))
+    return await mutate(request, lambda conn, actor: service.finish(conn, actor, call_id))
 
 
 handlers = [create_call, get_call, call_token, end_call]

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
-from loop_live.platform import idempotency
+from loop_live.platform import http, idempotency
 from loop_live.platform.auth import Principal
 from loop_live.platform.clock import utcnow
 from loop_live.platform.db import Connection
@@ -36,11 +36,15 @@ def request_id(request: Request[Any, Any, Any]) -> str:
 
 
 async def mutate(
-    request: Request[Any, Any, Any], brand: str, change: Change, status: int = 200
+    request: Request[Any, Any, Any], change: Change, *, status: int = 200, brand: str | None = None
 ) -> Response[Any]:
-    """Run `change` in a write transaction and render its result, honouring Idempotency-Key."""
+    """Run `change` in a write transaction and render its result, honouring Idempotency-Key.
+
+    The brand is the one the request names (token, header), unless the body named it.
+    """
     runtime: Runtime = request.app.state.runtime
     principal: Principal = request.user
+    brand = brand or http.brand(request)
     actor = Actor(principal, brand, request_id(request), utcnow())
     key = request.headers.get("idempotency-key")
     owner = f"{brand}/{principal.subject}"

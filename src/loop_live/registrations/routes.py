@@ -29,9 +29,8 @@ async def register(
     """Register a member (`patient_id`) or a guest (`guest_email`); a full session is 412."""
     return await mutate(
         request,
-        http.brand(request),
         lambda conn, actor: service.register_person(conn, actor, session_id, data),
-        201,
+        status=201,
     )
 
 
@@ -46,7 +45,6 @@ async def register_self(request: AnyRequest, session_id: FromPath[str]) -> Respo
     """Register the caller: 201 registered or waitlisted, 200 with the existing registration."""
     return await mutate(
         request,
-        http.brand(request),
         lambda conn, actor: service.register_self(conn, actor, session_id),
     )
 
@@ -62,7 +60,6 @@ async def unregister_self(request: AnyRequest, session_id: FromPath[str]) -> Res
     """Cancel the caller's registration; the oldest waitlisted registration takes the seat."""
     return await mutate(
         request,
-        http.brand(request),
         lambda conn, actor: service.cancel_self(conn, actor, session_id),
     )
 

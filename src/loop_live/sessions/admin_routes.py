@@ -45,7 +45,6 @@ async def admin_update_session(
     """Reschedule, edit, cancel (`status: cancelled`) or reinstate (`status: scheduled`)."""
     return await mutate(
         request,
-        http.brand(request),
         lambda conn, actor: service.update(conn, actor, session_id, data, admin=True),
     )
 

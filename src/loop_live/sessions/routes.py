@@ -92,7 +92,9 @@ async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Respons
 async def create_session(request: AnyRequest, data: JSONBody[SessionCreate]) -> Response[Session]:
     """Schedule a session; the host is the caller unless the caller holds manage:live."""
     brand = http.brand(request, data.brand_id)
-    return await mutate(request, brand, lambda conn, actor: service.create(conn, actor, data), 201)
+    return await mutate(
+        request, lambda conn, actor: service.create(conn, actor, data), status=201, brand=brand
+    )
 
 
 @patch(
@@ -107,7 +109,6 @@ async def update_session(
     """Edit a session as its host, a co-host, or with manage:live."""
     return await mutate(
         request,
-        http.brand(request),
         lambda conn, actor: service.update(conn, actor, session_id, data, admin=False),
     )
 
@@ -134,7 +135,6 @@ async def join_session(
     ttl = rt.settings.stream_token_ttl_seconds
     return await mutate(
         request,
-        brand,
         lambda conn, actor: joining.record(conn, actor, rt.provider, plan, call_cid, ttl),
     )
 
