@@ -4,6 +4,7 @@ tests; the real app behind an HTTP client; tokens minted the way `loop-live toke
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,18 @@ async def app(settings: Settings) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     async with AsyncTestClient(app=app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@asynccontextmanager
+async def in_loop_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app served in the test's own event loop, for requests that must really overlap: the
+    shared `client` hands each request to its portal thread and waits for the answer, so
+    requests gathered over it run one by one. Enter it in the test itself: the lifespan's task
+    group must exit in the task it began in."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://live") as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,12 @@ from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.db.postgres import asyncpg_dsn
 
 TABLES = (
-    "idempotency_keys", "audit_log", "outbox_events", "webhook_inbox", "calls", "registrations",
+    "idempotency_keys",
+    "audit_log",
+    "outbox_events",
+    "webhook_inbox",
+    "calls",
+    "registrations",
     "sessions",
 )
 PG_HINT = (

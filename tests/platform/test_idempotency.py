@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from loop_live.app import create_app
 from loop_live.platform.db import Database, Sql
 from loop_live.platform.settings import Settings
-from tests.conftest import Tokens, session_body
-
-
-@pytest.fixture
-async def concurrent_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app served in the test's own event loop. The shared `client` hands each request to
-    its portal thread and waits for the answer, so requests gathered over it run one by one."""
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://live") as c:
-        yield c
+from tests.conftest import Tokens, in_loop_client, session_body
 
 
 async def post(
@@ -97,9 +85,12 @@ async def test_key_of_128_characters_is_accepted_and_129_refused(
 
 
 async def test_concurrent_retries_create_exactly_one_session(
-    client: httpx.AsyncClient, tokens: Tokens, db: Database
+    settings: Settings, tokens: Tokens, db: Database
 ) -> None:
-    responses = await asyncio.gather(*(post(client, tokens("host-1"), "burst-1") for _ in range(6)))
+    async with in_loop_client(settings) as concurrent:
+        responses = await asyncio.gather(
+            *(post(concurrent, tokens("host-1"), "burst-1") for _ in range(6))
+        )
     assert [r.status_code for r in responses] == [201] * 6
     assert len({r.text for r in responses}) == 1
     assert sum(not replayed(r) for r in responses) == 1

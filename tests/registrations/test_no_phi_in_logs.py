@@ -1,0 +1,118 @@
+"""Patient ids and guest emails never appear in logs (SPEC §8), even at DEBUG: a full
+register → join → live → ended → recording flow, with its refusals, run in-process and
+against a real `loop-live serve` process, and every log line read back."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from loop_live.platform.db import Database
+from tests.conftest import STREAM_SECRET, Tokens, session_body
+from tests.e2e.server import server_env, serving
+from tests.fakes.getstream_server import (
+    call_json,
+    recording_ready_event,
+    session_ended_event,
+    session_started_event,
+    webhook_headers,
+)
+from tests.registrations import journal
+
+PATIENT = "patient-7c1f"
+GUEST = "Guest.Person@example.org"
+SECRETS = (PATIENT.lower(), GUEST.lower())
+
+
+async def call(
+    http: httpx.AsyncClient,
+    status: int,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: dict[str, Any] | None = None,
+) -> Any:
+    response = await http.request(method, url, json=body, headers=headers)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+async def full_flow(http: httpx.AsyncClient, tokens: Tokens) -> None:
+    """Everything a patient and a guest go through, refusals included."""
+    soon = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    body = session_body(scheduled_at=soon, max_participants=2)
+    session = await call(http, 201, "POST", "/v1/sessions", tokens.admin(), body)
+    await register_with_refusals(http, tokens, f"/v1/sessions/{session['id']}")
+    await join_go_live_and_leave(http, tokens, f"/v1/sessions/{session['id']}")
+    admin_list = f"/v1/admin/sessions/{session['id']}/registrations"
+    await call(http, 200, "GET", admin_list, tokens.admin())
+
+
+async def register_with_refusals(http: httpx.AsyncClient, tokens: Tokens, base: str) -> None:
+    host, patient = tokens("host-1"), tokens(PATIENT)
+    for body, status, headers in (
+        ({"patient_id": PATIENT}, 201, host),
+        ({"guest_email": GUEST}, 201, host),
+        ({"guest_email": GUEST.upper()}, 409, host),
+        ({"patient_id": PATIENT}, 409, host),
+        ({"patient_id": PATIENT, "guest_email": GUEST}, 400, host),
+        ({"guest_email": GUEST.replace("@", " at ")}, 400, host),
+        ({"patient_id": "someone-else", "nickname": GUEST}, 400, host),
+        ({"patient_id": "someone-else"}, 403, patient),
+    ):
+        await call(http, status, "POST", f"{base}/register", headers, body)
+    await call(http, 200, "POST", f"{base}/registrations", patient)
+    await call(http, 201, "POST", f"{base}/registrations", tokens("member-2"))
+
+
+async def join_go_live_and_leave(http: httpx.AsyncClient, tokens: Tokens, base: str) -> None:
+    patient, as_patient = tokens(PATIENT), {"user_id": PATIENT}
+    join = await call(http, 200, "POST", f"{base}/join", patient, as_patient)
+    await call(http, 403, "POST", f"{base}/join", tokens("member-2"), as_patient)
+    await call(http, 200, "DELETE", f"{base}/registrations", patient)
+    await call(http, 404, "DELETE", f"{base}/registrations", patient)
+    provider_call = call_json(join["call_type"], join["call_id"])
+    for event in (
+        session_started_event(provider_call, "rtc-1"),
+        session_ended_event(provider_call, "rtc-1"),
+        recording_ready_event(provider_call["cid"], "rtc-1", url="https://cdn.example.org/r.mp4"),
+    ):
+        raw = json.dumps(event).encode()
+        headers = webhook_headers(raw, "loop-live-local", STREAM_SECRET)
+        response = await http.post("/webhooks/stream", content=raw, headers=headers)
+        assert response.json() == {"received": True, "outcome": "applied"}, response.text
+
+
+def leaks(text: str) -> list[str]:
+    """The lines that name the patient or the guest, in any letter case."""
+    return [line for line in text.splitlines() if any(s in line.lower() for s in SECRETS)]
+
+
+async def test_full_flow_in_process_logs_no_patient_id_or_guest_email(
+    client: httpx.AsyncClient, tokens: Tokens, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await full_flow(client, tokens)
+    assert caplog.records, "nothing was captured: the check below would prove nothing"
+    assert leaks(caplog.text) == []
+    assert leaks(repr([details for _, _, details in (await journal(db)).audit])) == []
+
+
+@pytest.mark.e2e
+async def test_served_process_logs_no_patient_id_or_guest_email(
+    tokens: Tokens, database_url: str, tmp_path: Path
+) -> None:
+    env = server_env(database_url, LIVE_LOG_LEVEL="DEBUG")
+    log = tmp_path / "serve.log"
+    with serving(env, log) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            await full_flow(http, tokens)
+    text = log.read_text()
+    assert "Application startup complete" in text
+    assert leaks(text) == []
