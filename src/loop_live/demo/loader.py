@@ -12,14 +12,18 @@ _COUNT = Sql("SELECT count(*) FROM sessions")
 _EMPTY = Sql(
     "SELECT NOT EXISTS (SELECT 1 FROM sessions) AND NOT EXISTS (SELECT 1 FROM registrations)"
 )
-# Indexes that back no constraint. Kept up row by row, they cost most of a large load (keys in
-# random UUID order touch a different page per row, and the pages outgrow shared_buffers);
-# built once afterwards, from sorted input, they take seconds.
-_SECONDARY_INDEXES = Sql(
-    "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i"
+# Kept up row by row, indexes that back no constraint cost most of a large load (keys in random
+# UUID order touch a different page per row, and the pages outgrow shared_buffers), and the
+# foreign key runs a lookup per registration; rebuilt once afterwards they take seconds.
+_REBUILDABLE = Sql(
+    "SELECT format('DROP INDEX %I', c.relname) AS drop,"
+    " pg_get_indexdef(i.indexrelid) AS rebuild FROM pg_index i"
     " JOIN pg_class c ON c.oid = i.indexrelid"
     " WHERE i.indrelid IN ('sessions'::regclass, 'registrations'::regclass)"
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+    " UNION ALL SELECT format('ALTER TABLE registrations DROP CONSTRAINT %I', conname),"
+    " format('ALTER TABLE registrations ADD CONSTRAINT %I ', conname) || pg_get_constraintdef(oid)"
+    " FROM pg_constraint WHERE conrelid = 'registrations'::regclass AND contype = 'f'"
 )
 
 
@@ -38,12 +42,12 @@ async def load(db: Database, total: int, progress: Callable[[int], None]) -> Non
         return
     # One transaction: a load that fails part way leaves the tables and their indexes as they were.
     async with db.write() as conn:
-        rebuild = await _drop_secondary_indexes(conn)
-        for batch in batches(total, now):
-            await _copy(conn, batch)
-            progress(len(batch.sessions))
-        for definition in rebuild:
-            await conn.execute(Sql(definition))
+        rebuild = await _drop_rebuildable(conn)
+        for chunk in batches(total, now):
+            await _copy(conn, chunk)
+            progress(len(chunk.sessions))
+        for statement in rebuild:
+            await conn.execute(Sql(statement))
 
 
 async def _copy(conn: Connection, batch: Batch) -> None:
@@ -51,11 +55,11 @@ async def _copy(conn: Connection, batch: Batch) -> None:
     await conn.copy("registrations", REGISTRATION_COLUMNS, batch.registrations)
 
 
-async def _drop_secondary_indexes(conn: Connection) -> list[str]:
-    """Drop them only from empty tables, where rebuilding them costs no more than the load."""
+async def _drop_rebuildable(conn: Connection) -> list[str]:
+    """Only on empty tables, where rebuilding costs less than the load itself."""
     if not await conn.fetchval(_EMPTY):
         return []
-    indexes = await conn.fetch(_SECONDARY_INDEXES)
-    for index in indexes:
-        await conn.execute(Sql(f'DROP INDEX "{index["name"]}"'))
-    return [index["definition"] for index in indexes]
+    rows = await conn.fetch(_REBUILDABLE)
+    for row in rows:
+        await conn.execute(Sql(row["drop"]))
+    return [row["rebuild"] for row in rows]

@@ -43,12 +43,15 @@ JSON_FIELDS = ("co_host_ids", "tags", "metadata")
 OUT_COLUMNS = (*COLUMNS, "is_registered")
 DEFAULT_DURATION_MINUTES = 60
 
-_SELECT = (
+# A scalar subquery rather than EXISTS, which PostgreSQL may plan as a hash of every matching
+# registration: under a generic plan (unknown LIMIT) that was a scan of the whole table per page.
+_PROJECTION = (
     "SELECT "
     + ", ".join(f"s.{c}" for c in COLUMNS)
-    + ", EXISTS (SELECT 1 FROM registrations r WHERE r.session_id = s.id"
-    " AND r.user_id = :viewer AND r.status = 'registered') AS is_registered FROM sessions s"
+    + ", (SELECT 1 FROM registrations r WHERE r.session_id = s.id AND r.user_id = :viewer"
+    " AND r.status = 'registered' LIMIT 1) IS NOT NULL AS is_registered"
 )
+_SELECT = _PROJECTION + " FROM sessions s"
 _GET = Sql(_SELECT + " WHERE s.id = :id AND s.brand_id = :brand")
 _INSERT = Sql(
     "INSERT INTO sessions ("
@@ -62,6 +65,9 @@ _SET_CALL = Sql(
     " WHERE id = :id AND stream_call_id IS NULL"
 )
 _statements = SqlCache()
+# Several statuses go in as literals from this table, not as parameters, so that a generic plan
+# can still match 'scheduled, live' to the partial index of open sessions (as `open_after` does).
+_STATUS_LITERALS = {s: f"'{s}'" for s in ("scheduled", "live", "ended", "cancelled")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +179,11 @@ async def update(
 
 async def page(conn: Connection, query: ListQuery) -> Sequence[Row]:
     where, params = _where(query)
+    # The page is cut in a subquery before is_registered is computed, so that the planner
+    # costs the per-row lookup for one page rather than for the brand's whole filtered range.
     sql = _statements.get(
-        f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY s.scheduled_at, s.id LIMIT :limit"
+        f"{_PROJECTION} FROM (SELECT * FROM sessions s WHERE {' AND '.join(where)}"
+        " ORDER BY s.scheduled_at, s.id LIMIT :limit) s ORDER BY s.scheduled_at, s.id"
     )
     return await conn.fetch(sql, params)
 
@@ -191,10 +200,12 @@ def _where(query: ListQuery) -> tuple[list[str], dict[str, Any]]:
         if value is not None:
             where.append(f"s.{column} = :{column}")
             params[column] = value
-    if query.statuses:
-        names = [f"status_{i}" for i in range(len(query.statuses))]
-        where.append(f"s.status IN ({', '.join(':' + n for n in names)})")
-        params.update(zip(names, query.statuses, strict=True))
+    if len(query.statuses) == 1:
+        where.append("s.status = :status")  # the (brand, status, time) index, whatever the plan
+        params["status"] = query.statuses[0]
+    elif query.statuses:
+        literals = ", ".join(_STATUS_LITERALS[s] for s in sorted(set(query.statuses)))
+        where.append(f"s.status IN ({literals})")
     if query.window is not None:
         where.append("s.scheduled_at >= :window_start AND s.scheduled_at < :window_end")
         params["window_start"], params["window_end"] = query.window

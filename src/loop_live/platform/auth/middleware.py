@@ -27,7 +27,10 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=token)
 
 
-def scope_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+# async on purpose: Litestar runs a sync guard in a worker thread, a hop on every request.
+async def scope_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     scope = handler.opt.get("scope")
     if scope is not None:
         principal: Principal = connection.user
