@@ -35,7 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --sessions $(BENCH_SESSIONS)
 
 bench-smoke: $(STAMP)
-	$(BIN)/python bench/run.py --sessions 2000 --duration 2 --rounds 1
+	$(BIN)/python bench/run.py --sessions 2000 --duration 2 --rounds 1 \
+		--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/loop_live_bench_smoke
 
 clean:
 	rm -rf $(VENV) loop-live.db loop-live.db-wal loop-live.db-shm .pytest_cache .mypy_cache
