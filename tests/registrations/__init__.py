@@ -103,6 +103,19 @@ class Journal:
         return Journal(self.audit[len(before.audit) :], self.events[len(before.events) :])
 
 
+async def close_session(
+    client: httpx.AsyncClient, tokens: Tokens, db: Database, session_id: str, status: str
+) -> None:
+    """Take a session out of registration: an admin cancels it, or the provider ends it."""
+    if status == "ended":
+        await end_session(db, session_id)
+        return
+    response = await client.patch(
+        f"/v1/admin/sessions/{session_id}", json={"status": "cancelled"}, headers=tokens.admin()
+    )
+    assert response.status_code == 200, response.text
+
+
 async def journal(db: Database) -> Journal:
     async with db.read() as conn:
         audit = await conn.fetch(

@@ -12,7 +12,7 @@ from tests.conftest import OTHER_BRAND, Tokens
 from tests.contract import assert_matches
 from tests.registrations import (
     REGISTER,
-    end_session,
+    close_session,
     journal,
     register_person,
     register_self,
@@ -160,14 +160,7 @@ async def test_cancelled_or_ended_session_refuses_registration(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database, status: str
 ) -> None:
     session = await new_session()
-    if status == "cancelled":
-        response = await client.patch(
-            f"/v1/admin/sessions/{session['id']}", json={"status": "cancelled"},
-            headers=tokens.admin(),
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-    else:
-        await end_session(db, session["id"])
+    await close_session(client, tokens, db, session["id"], status)
     await assert_refused(
         client, tokens(PATIENT), session["id"], 412, "invalid_state", patient_id=PATIENT
     )

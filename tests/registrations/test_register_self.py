@@ -13,7 +13,7 @@ from tests.conftest import OTHER_BRAND, Tokens
 from tests.contract import assert_matches
 from tests.registrations import (
     REGISTRATIONS,
-    end_session,
+    close_session,
     enrol,
     journal,
     register_self,
@@ -150,14 +150,7 @@ async def test_cancelled_or_ended_session_refuses_self_registration(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database, status: str
 ) -> None:
     session = await new_session()
-    if status == "cancelled":
-        response = await client.patch(
-            f"/v1/admin/sessions/{session['id']}", json={"status": "cancelled"},
-            headers=tokens.admin(),
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-    else:
-        await end_session(db, session["id"])
+    await close_session(client, tokens, db, session["id"], status)
     refused = await register_self(client, tokens("member-1"), session["id"])
     assert (refused.status_code, refused.json()["error"]) == (412, "invalid_state")
     assert (await statuses(db, session["id"]))["registered"] == []
