@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import swagger_ui_bundle
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -38,9 +39,13 @@ openapi_config = OpenAPIConfig(
 
 
 @get("/openapi.json", opt={"exclude_from_auth": True}, include_in_schema=False)
-async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    schema: dict[str, Any] = request.app.openapi_schema.to_schema()
-    return schema
+async def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
+    # Rendering the schema takes hundreds of milliseconds and the route is public: do it once.
+    state = request.app.state
+    if "openapi_bytes" not in state:
+        state.openapi_bytes = msgspec.json.encode(request.app.openapi_schema.to_schema())
+    body: bytes = state.openapi_bytes
+    return Response(body, media_type="application/json")
 
 
 assets = create_static_files_router(
