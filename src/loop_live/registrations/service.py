@@ -7,7 +7,6 @@ processes and machines (on SQLite, `BEGIN IMMEDIATE` serialises writers the same
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from loop_live.platform import journal
@@ -147,9 +146,9 @@ async def cancel_self(conn: Connection, actor: Actor, raw_id: str) -> dict[str, 
     if row is None:
         raise NotFound("you hold no registration for this session")
     await repo.cancel(conn, row, actor.now)
-    promoted: Sequence[Row] = []
+    promoted = 0
     if row["status"] == "registered" and state.status in OPEN_FOR_REGISTRATION:
-        promoted = await repo.promote_waitlist(conn, state.id, 1, actor.now)
+        promoted = await promote(conn, actor, state.id, 1)
     cancelled = await repo.by_id(conn, uuid.UUID(str(row["id"])))
     assert cancelled is not None
     registration = registration_json(cancelled)
@@ -158,15 +157,16 @@ async def cancel_self(conn: Connection, actor: Actor, raw_id: str) -> dict[str, 
         actor,
         action="registration.cancel",
         entity=("registration", registration["id"]),
-        details={"session_id": str(state.id), "promoted": len(promoted)},
+        details={"session_id": str(state.id), "promoted": promoted},
         event="live.registration.cancelled.v1",
         payload=registration,
     )
-    await emit_promotions(conn, actor, promoted)
     return registration
 
 
-async def emit_promotions(conn: Connection, actor: Actor, promoted: Any) -> None:
+async def promote(conn: Connection, actor: Actor, session_id: uuid.UUID, seats: int) -> int:
+    """Give free seats to the oldest waitlisted registrations, each audited and announced."""
+    promoted = await repo.promote_waitlist(conn, session_id, seats, actor.now)
     for row in promoted:
         fresh = await repo.by_id(conn, uuid.UUID(str(row["id"])))
         assert fresh is not None
@@ -175,7 +175,8 @@ async def emit_promotions(conn: Connection, actor: Actor, promoted: Any) -> None
             actor,
             action="registration.promote",
             entity=("registration", str(row["id"])),
-            details={"session_id": str(fresh["session_id"])},
+            details={"session_id": str(session_id)},
             event="live.registration.promoted.v1",
             payload=registration_json(fresh),
         )
+    return len(promoted)

@@ -14,7 +14,6 @@ from loop_live.platform.auth import Principal
 from loop_live.platform.db import Connection
 from loop_live.platform.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from loop_live.platform.journal import Actor
-from loop_live.registrations import repository as registrations
 from loop_live.registrations import service as registration_rules
 from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import SessionCreate, SessionPatch
@@ -177,9 +176,7 @@ async def _fill_seats(
     free = capacity - state.registered_count
     if free <= 0 or state.waitlist_count == 0:
         return 0
-    promoted = await registrations.promote_waitlist(conn, state.id, free, actor.now)
-    await registration_rules.emit_promotions(conn, actor, promoted)
-    return len(promoted)
+    return await registration_rules.promote(conn, actor, state.id, free)
 
 
 def _unique(items: list[str]) -> list[str]:
