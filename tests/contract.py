@@ -1,5 +1,6 @@
-"""The published contract as a test helper: the seed schemas of /work/shared/contract, and a
-validator that checks a response body against them (Draft 2020-12, formats checked)."""
+"""The published contract as a test helper: the seed schemas in the repository's `contract/`
+(a copy of the published contract), and a validator that checks a response body against them
+(Draft 2020-12, formats checked)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-CONTRACT_DIR = Path(__file__).resolve().parents[2] / "shared" / "contract"
+CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 LIST_SESSIONS = "GET /v1/live/sessions"
 ADMIN_LIST_SESSIONS = "GET /v1/admin/sessions"
 ADMIN_PATCH_SESSION = "PATCH /v1/admin/sessions/{id}"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 
 from loop_live.platform.db.migrate import schema_drift
+from tests.contract import CONTRACT_DIR
 
-CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract" / "live-api.json"
+CONTRACT = CONTRACT_DIR / "live-api.json"
 
 
 async def test_migrations_build_exactly_the_declared_schema(database_url: str) -> None:
