@@ -17,9 +17,9 @@ from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.db import open_database
 from loop_live.platform.errors import handle_exception
+from loop_live.platform.request_checks import check_request
 from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
-from loop_live.platform.strict_body import check_body
 from loop_live.providers import build_provider
 from loop_live.registrations import routes as registrations
 from loop_live.sessions import admin_routes as admin_sessions
@@ -63,7 +63,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],
         guards=[scope_guard],
         exception_handlers={Exception: handle_exception},
-        before_request=check_body,
+        before_request=check_request,
         openapi_config=docs.openapi_config,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,

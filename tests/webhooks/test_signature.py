@@ -143,6 +143,23 @@ async def test_gzip_body_inflating_past_the_body_limit_is_a_413(
 @pytest.mark.parametrize(
     "body",
     [
+        pytest.param(b"\x1f\x8b not really gzip", id="broken-gzip"),
+        pytest.param(gzip.compress(b'{"type": "user.updated"}')[:-12], id="truncated-gzip"),
+    ],
+)
+async def test_a_body_whose_signature_cannot_be_checked_is_a_400(
+    client: httpx.AsyncClient, db: Database, body: bytes
+) -> None:
+    response = await deliver(client, body)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "validation_error"
+    assert await inbox_size(db) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
         pytest.param(b'{"type": "call.session_started", "call_cid": ', id="truncated-json"),
         pytest.param(b"not json", id="not-json"),
         pytest.param(b"[]", id="not-an-object"),
@@ -152,17 +169,17 @@ async def test_gzip_body_inflating_past_the_body_limit_is_a_413(
             b'{"type": "call.recording_ready", "call_cid": "livestream:x"}',
             id="recording-without-url",
         ),
-        pytest.param(b"\x1f\x8b not really gzip", id="broken-gzip"),
-        pytest.param(gzip.compress(b'{"type": "user.updated"}')[:-12], id="truncated-gzip"),
     ],
 )
-async def test_validly_signed_malformed_body_is_a_400(
+async def test_validly_signed_unusable_body_is_acknowledged_as_ignored(
     client: httpx.AsyncClient, db: Database, body: bytes
 ) -> None:
+    """A retry would not make it usable, so the provider is told to stop (SPEC §11)."""
     response = await deliver(client, body)
 
-    assert response.status_code == 400, response.text
-    assert response.json()["error"] == "validation_error"
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "ignored"
+    assert response.json()["reason"]
     assert await inbox_size(db) == 0
 
 

@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from loop_live.sessions.schemas import Id, Instant, Title
+from loop_live.platform.instants import Body, Instant
+from loop_live.sessions.schemas import Id, Title
 
 CallStatus = Literal["scheduled", "live", "ended", "errored"]
 
 
-class CallCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class CallCreate(Body, forbid_unknown_fields=True, kw_only=True):
     host_user_id: Id
     title: Title
     scheduled_at: Instant | None = None

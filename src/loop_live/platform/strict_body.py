@@ -3,6 +3,11 @@
 Litestar converts request data leniently (strings to numbers and so on), which is right for
 query strings but not for a JSON API. This hook decodes the body once more, strictly, against the
 handler's declared `data` model before the handler runs; reads never pay for it.
+
+Before that, the body must be a document the service can hold and hand on: valid UTF-8 JSON,
+nested at most MAX_DEPTH levels (deeper documents exhaust the decoder's recursion or, stored,
+fail later when an event is encoded) and free of NUL characters (PostgreSQL text and jsonb
+cannot store them).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from loop_live.platform.errors import ValidationFailed
 
+MAX_DEPTH = 32
 _PATH = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<path>[^`]*)`$")
 _models: dict[int, type[Any] | None] = {}
 
@@ -35,12 +41,39 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
     body = await request.body()
     if not body.strip():
         return  # the framework reports the missing body
+    check_document(decode_document(body))
     try:
         msgspec.json.decode(body, type=model)
     except msgspec.ValidationError as exc:
         raise ValidationFailed(_message(str(exc))) from None
-    except msgspec.DecodeError:
-        return  # malformed JSON: the framework reports it in its own words
+
+
+def decode_document(body: bytes) -> Any:
+    """The body as plain JSON values; 400 when it is not UTF-8 JSON a decoder can finish."""
+    try:
+        return msgspec.json.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(f"the request body is not valid UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def check_document(document: Any) -> None:
+    """400 when the document nests deeper than MAX_DEPTH or holds a NUL in any string."""
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationFailed("strings must not contain NUL characters (\\u0000)")
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise _too_deep()
+            children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+
+
+def _too_deep() -> ValidationFailed:
+    return ValidationFailed(f"the request body nests more than {MAX_DEPTH} levels deep")
 
 
 def _message(text: str) -> str:

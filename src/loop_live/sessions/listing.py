@@ -6,9 +6,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
+from loop_live.platform import instants
 from loop_live.platform.clock import month_window
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.errors import ValidationFailed
@@ -112,21 +114,26 @@ def _month(raw: str | None, tz: str | None) -> tuple[datetime, datetime] | None:
     if raw is None:
         return None
     match = _MONTH.fullmatch(raw)
-    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+    if match is None or not 1 <= int(match.group(2)) <= 12:
         raise _invalid("month", "must be YYYY-MM")
-    try:
-        return month_window(int(match.group(1)), int(match.group(2)), zone)
-    except (ValueError, OverflowError):  # e.g. 9999-12 ends past datetime.max
-        raise _invalid("month", "outside the supported range of dates") from None
+    if not instants.FIRST_YEAR <= int(match.group(1)) <= instants.LAST_YEAR:
+        first, last = instants.FIRST_YEAR, instants.LAST_YEAR
+        raise _invalid("month", f"must lie between {first}-01 and {last}-12")
+    return month_window(int(match.group(1)), int(match.group(2)), zone)
 
 
 def _zone(tz: str | None) -> ZoneInfo | None:
     if tz is None:
         return None
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _invalid("tz", "must be an IANA time zone name such as Europe/Paris") from None
+    # Only names from the zone database: anything else would be read as a file path.
+    if tz not in _zone_names():
+        raise _invalid("tz", "must be an IANA time zone name such as Europe/Paris")
+    return ZoneInfo(tz)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def _upcoming(upcoming: str | None, upcoming_only: str | None) -> bool:

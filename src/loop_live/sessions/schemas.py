@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from loop_live.platform.instants import Body, Instant
+
 Kind = Literal["live", "office_hours"]
 Status = Literal["scheduled", "live", "ended", "cancelled"]
-Instant = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an explicit offset")]
 Id = Annotated[str, Meta(min_length=1, max_length=128)]
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
 Description = Annotated[str, Meta(max_length=10_000)]
@@ -25,7 +26,7 @@ CoHosts = Annotated[list[Id], Meta(max_length=20)]
 Metadata = dict[str, Any]
 
 
-class SessionCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SessionCreate(Body, forbid_unknown_fields=True, kw_only=True):
     host_id: Id
     brand_id: Annotated[str, Meta(min_length=1, max_length=64)]
     title: Title
@@ -42,7 +43,7 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tags: Tags = msgspec.field(default_factory=list)
 
 
-class SessionPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SessionPatch(Body, forbid_unknown_fields=True, kw_only=True):
     """A host's edit: every field optional; absent means unchanged."""
 
     title: Title | UnsetType = UNSET

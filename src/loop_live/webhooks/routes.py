@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import zlib
 from typing import Any
 
 import msgspec
 from litestar import Request, post
 
-from loop_live.platform import http
+from loop_live.platform import http, strict_body
 from loop_live.platform.clock import utcnow
 from loop_live.platform.errors import InvalidSignature, PayloadTooLarge, ValidationFailed
 from loop_live.webhooks import events, service
 
 _GZIP_MAGIC = b"\x1f\x8b"
+log = logging.getLogger("loop_live.webhooks")
 
 
-class Received(msgspec.Struct):
+class Received(msgspec.Struct, omit_defaults=True):
     received: bool
     outcome: str
+    reason: str | None = None
 
 
 @post(
@@ -39,14 +42,19 @@ async def stream_webhook(request: Request[Any, Any, Any]) -> Received:
     if not signature or not rt.provider.signature_valid(body, signature):
         raise InvalidSignature("missing or wrong X-Signature")
     try:
-        payload = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        raise ValidationFailed("webhook body is not JSON") from None
-    event = events.parse(payload, utcnow())
+        event = events.parse(strict_body.decode_document(body), utcnow())
+    except (ValidationFailed, events.Unusable) as exc:
+        return _ignored(str(exc))
     webhook_id = request.headers.get("x-webhook-id") or hashlib.sha256(body).hexdigest()
     async with rt.db.write() as conn:
         outcome = await service.handle(conn, rt.provider.name, webhook_id[:200], event)
     return Received(received=True, outcome=outcome)
+
+
+def _ignored(reason: str) -> Received:
+    # One line, a fixed reason and no payload: the body may name people.
+    log.warning("webhook ignored: %s", reason)
+    return Received(received=True, outcome="ignored", reason=reason)
 
 
 def _inflate(body: bytes, limit: int) -> bytes:

@@ -67,7 +67,13 @@ class SqliteConnection:
         self.raw = conn
 
     async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
-        return list(await self.raw.execute_fetchall(sql.text, params or _EMPTY))
+        # A fetch that fails half-way (a value that does not convert) must not leave its
+        # statement open: an open statement keeps the transaction's lock (ENGINEERING.md).
+        cursor = await self.raw.execute(sql.text, params or _EMPTY)
+        try:
+            return list(await cursor.fetchall())
+        finally:
+            await cursor.close()
 
     async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None:
         rows = await self.fetch(sql, params)
@@ -79,9 +85,10 @@ class SqliteConnection:
 
     async def execute(self, sql: Sql, params: Params | None = None) -> int:
         cursor = await self.raw.execute(sql.text, params or _EMPTY)
-        count = cursor.rowcount
-        await cursor.close()
-        return max(count, 0)
+        try:
+            return max(cursor.rowcount, 0)
+        finally:
+            await cursor.close()
 
     async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" for _ in columns)
@@ -126,10 +133,15 @@ class SqliteDatabase:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield SqliteConnection(self._writer)
+                await self._writer.execute("COMMIT")
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await self._writer.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        """Leave the writer outside any transaction, whatever failed, so the next one can begin."""
+        if self._writer.in_transaction:
+            await self._writer.execute("ROLLBACK")
 
     async def ping(self) -> None:
         async with self.read() as conn:
