@@ -44,12 +44,12 @@ def cli(*args: str, env: Mapping[str, str]) -> str:
 
 
 @contextmanager
-def serving(env: Mapping[str, str], log: Path) -> Iterator[str]:
-    """Start `loop-live serve`, wait until /readyz answers, yield its base URL, stop it."""
+def serving(env: Mapping[str, str], log: Path, *args: str) -> Iterator[str]:
+    """Start `loop-live serve [args]`, wait until /readyz answers, yield its base URL, stop it."""
     port = free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(CLI), "serve", "--port", str(port)], env=dict(env), stdout=out, stderr=out
+            [str(CLI), "serve", "--port", str(port), *args], env=dict(env), stdout=out, stderr=out
         )
     base = f"http://127.0.0.1:{port}"
     try:
