@@ -30,6 +30,12 @@ _GOOD = Sql(
 )
 
 
+async def _write_then_read(db: SqliteDatabase) -> None:
+    async with db.write() as conn:
+        await conn.execute(_GOOD, {"id": "1-lost"})
+        await conn.fetch(_READ)
+
+
 @pytest.fixture
 async def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'writer.db'}"
@@ -43,9 +49,7 @@ async def test_a_failed_read_inside_a_write_leaves_other_writers_free(sqlite_url
         async with here.write() as conn:
             await conn.execute(_BROKEN, {"id": "0-broken", "at": _UNREADABLE})
         with pytest.raises(ValueError, match="isoformat"):
-            async with here.write() as conn:
-                await conn.execute(_GOOD, {"id": "1-lost"})
-                await conn.fetch(_READ)
+            await _write_then_read(here)
 
         started = time.monotonic()
         async with other.write() as conn:  # another process's writer
