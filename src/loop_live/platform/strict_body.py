@@ -23,15 +23,13 @@ from loop_live.platform.errors import ValidationFailed
 
 MAX_DEPTH = 32
 _PATH = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<path>[^`]*)`$")
-_models: dict[int, type[Any] | None] = {}
 
 
 def _model(handler: HTTPRouteHandler) -> type[Any] | None:
-    key = id(handler)
-    if key not in _models:
-        field = handler.parsed_fn_signature.parameters.get("data")
-        _models[key] = None if field is None else field.annotation
-    return _models[key]
+    # Not cached by id(handler): ids are reused once an app's handlers are freed, and then a
+    # handler would be checked against another route's model.
+    field = handler.parsed_fn_signature.parameters.get("data")
+    return None if field is None else field.annotation
 
 
 async def check_body(request: Request[Any, Any, Any]) -> None:
