@@ -45,9 +45,12 @@ _POSTGRES = (
     asyncpg.exceptions.LockNotAvailableError,
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # "another operation is in progress" on a connection cut mid-way
     OSError,
     TimeoutError,
 )
+# a connection in an unknown protocol state: dropped, never handed to the next request
+CONFUSED = (asyncpg.InterfaceError, asyncpg.InternalClientError)
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
 

@@ -10,7 +10,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from loop_live.platform.db.database import Dialect, Params, Row
-from loop_live.platform.db.faults import DatabaseLimits, postgres_faults
+from loop_live.platform.db.faults import CONFUSED, DatabaseLimits, postgres_faults
 from loop_live.platform.db.readiness import PostgresProbe
 from loop_live.platform.db.sql import Sql
 from loop_live.platform.errors import ValidationFailed
@@ -106,7 +106,8 @@ class PostgresDatabase:
         dsn = asyncpg_dsn(url)
         pool = await asyncpg.create_pool(
             dsn,
-            min_size=1,
+            init_size=1,  # connection problems show at start-up
+            min_size=0,  # no background floor keeper logging a traceback a second in an outage
             max_size=pool_size,
             reset=_reset,
             server_settings=_bounded(limits),
@@ -117,18 +118,24 @@ class PostgresDatabase:
         return cls(pool, limits, PostgresProbe(dsn, limits.acquire_timeout_seconds))
 
     @asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+            try:
+                yield conn
+            except CONFUSED:
+                conn.terminate()
+                raise
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[PostgresConnection]:
         with postgres_faults():
-            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+            async with self._acquire() as conn:
                 yield PostgresConnection(conn)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[PostgresConnection]:
         with postgres_faults():
-            async with (
-                self._pool.acquire(timeout=self._acquire_timeout) as conn,
-                conn.transaction(),
-            ):
+            async with self._acquire() as conn, conn.transaction():
                 yield PostgresConnection(conn)
 
     async def ping(self) -> None:
