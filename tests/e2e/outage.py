@@ -74,9 +74,8 @@ async def write_until_acknowledged(
 ) -> str | None:
     """POST with one Idempotency-Key until acknowledged; the id it got, or None if refused."""
     while True:
-        response = await _timed(
-            timeline, "write", http.post("/v1/sessions", json=body, headers={"Idempotency-Key": key})
-        )
+        post = http.post("/v1/sessions", json=body, headers={"Idempotency-Key": key})
+        response = await _timed(timeline, "write", post)
         if response is not None and response.status_code in (200, 201):
             created: str = response.json()["id"]
             return created
