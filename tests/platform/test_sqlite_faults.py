@@ -121,8 +121,7 @@ async def test_a_read_failing_on_a_stored_row_leaves_no_reader_on_a_stale_snapsh
             await http.get(f"/v1/sessions/{created.json()['id']}", headers=tokens())
         later = await _create(http, tokens, "a later write")
         seen = [
-            await http.get(f"/v1/sessions/{later.json()['id']}", headers=tokens())
-            for _ in range(8)
+            await http.get(f"/v1/sessions/{later.json()['id']}", headers=tokens()) for _ in range(8)
         ]
     assert later.status_code == 201
     assert [r.status_code for r in seen] == [200] * 8
