@@ -21,6 +21,7 @@ class Timeline:
     marks: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
     slowest: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    replayed: int = 0  # acknowledgements carrying Idempotent-Replayed: an earlier try committed
 
     def now(self) -> int:
         return int(time.monotonic() - self.start)
@@ -77,6 +78,7 @@ async def write_until_acknowledged(
         post = http.post("/v1/sessions", json=body, headers={"Idempotency-Key": key})
         response = await _timed(timeline, "write", post)
         if response is not None and response.status_code in (200, 201):
+            timeline.replayed += response.headers.get("Idempotent-Replayed") == "true"
             created: str = response.json()["id"]
             return created
         if response is not None and response.status_code != RETRYABLE:

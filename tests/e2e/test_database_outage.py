@@ -71,8 +71,11 @@ async def _stored_titles(pg: PrivatePostgres) -> dict[str, list[str]]:
     return stored
 
 
-def _report(timeline: Timeline) -> None:
+def _report(timeline: Timeline, acknowledged: Acknowledged, stored: dict[str, list[str]]) -> None:
     text = timeline.render() + "\n" + f"outcomes: {dict(timeline.outcomes)}\n"
+    text += f"acknowledged writes: {len(acknowledged)}, stored rows: "
+    text += f"{sum(len(ids) for ids in stored.values())} for {len(stored)} distinct keys, "
+    text += f"{timeline.replayed} acknowledged by a replay\n"
     text += f"slowest seconds: {dict(timeline.slowest)}\n"
     out = Path(tempfile.gettempdir()) / "loop-live-outage-timeline.txt"
     out.write_text(text)
@@ -89,8 +92,8 @@ async def test_postgres_outage_under_load_is_503_then_recovers_without_loss(
                     "read:live write:live admin:live", env=env)  # fmt: skip
         with serving(env, tmp_path / "serve.log") as base:
             timeline, acknowledged = await _load(base, token, pg)
-        _report(timeline)
         stored = await _stored_titles(pg)
+        _report(timeline, acknowledged, stored)
     log = (tmp_path / "serve.log").read_text()
     (Path(tempfile.gettempdir()) / "loop-live-outage-serve.log").write_text(log)
 
