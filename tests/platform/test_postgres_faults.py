@@ -1,6 +1,7 @@
 """PostgreSQL bounds (shared test server, own database): a held row lock delays only requests
 for that row, and only up to the lock timeout; an exhausted pool answers 503 after the acquire
-bound while /readyz, on its own connection, still answers ready; a dead server is 503 fast."""
+bound while /readyz, on its own connection, still answers ready; a dead server is 503 fast; a
+transaction whose connection dies is 503 and stores nothing."""
 
 from __future__ import annotations
 
@@ -134,3 +135,39 @@ async def test_readiness_on_a_dead_server_is_unavailable_within_the_bound(host: 
         await probe.check()
     assert time.monotonic() - began < 1
     await probe.close()
+
+
+async def test_a_write_whose_connection_dies_mid_transaction_is_503_and_leaves_nothing(
+    database_url: str, new_session: Any, tokens: Tokens
+) -> None:
+    _require_postgres(database_url)
+    session = await new_session()
+    settings = make_settings(database_url, database_lock_timeout_ms=5000)
+    path = f"/v1/admin/sessions/{session['id']}"
+    async with in_loop_client(settings) as http:
+        async with _row_locked(database_url, session["id"]):
+            edit = asyncio.create_task(
+                http.patch(path, json={"title": "Never stored"}, headers=tokens.admin())
+            )
+            await asyncio.sleep(0.3)  # the edit now waits on the row, inside its transaction
+            killed = await _terminate_waiting_backends(database_url)
+            refused = await asyncio.wait_for(edit, timeout=10)
+        current = await http.get(f"/v1/sessions/{session['id']}", headers=tokens())
+        again = await http.patch(path, json={"title": "Stored"}, headers=tokens.admin())
+    assert killed == 1
+    _assert_unavailable(refused)
+    assert current.json()["title"] == session["title"]
+    assert again.status_code == 200  # the pool replaced the dead connection
+
+
+async def _terminate_waiting_backends(database_url: str) -> int:
+    admin = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        killed: int = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = 'loop-live'"
+            " AND wait_event_type = 'Lock'"
+        )
+    finally:
+        await admin.close()
+    return killed

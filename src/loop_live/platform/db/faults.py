@@ -20,7 +20,7 @@ class DatabaseLimits:
     """How long a request may wait on the database before it is answered 503."""
 
     acquire_timeout_seconds: float = 2.0  # a pool slot, the SQLite writer, a new connection
-    statement_timeout_ms: int = 5_000
+    statement_timeout_ms: int = 5_000  # 0: no limit (PostgreSQL's meaning)
     lock_timeout_ms: int = 2_000
     busy_timeout_ms: int = 2_000  # SQLite: another process holding the write lock
 
@@ -72,7 +72,7 @@ def sqlite_faults() -> Iterator[None]:
     try:
         yield
     except TimeoutError as exc:
-        raise DatabaseUnavailable("TimeoutError: waiting for the SQLite writer") from exc
+        raise DatabaseUnavailable("TimeoutError: waiting for a SQLite connection") from exc
     except sqlite3.OperationalError as exc:
         if not str(exc).startswith(_SQLITE_BUSY):
             raise

@@ -35,6 +35,13 @@ def _bounded(limits: DatabaseLimits) -> dict[str, str]:
     }
 
 
+def _client_timeout(limits: DatabaseLimits) -> float | None:
+    # The server cancels at statement_timeout; this catches a server that stopped answering.
+    if not limits.statement_timeout_ms:
+        return None
+    return limits.statement_timeout_ms / 1000 + limits.acquire_timeout_seconds
+
+
 def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -112,8 +119,7 @@ class PostgresDatabase:
             reset=_reset,
             server_settings=_bounded(limits),
             timeout=limits.acquire_timeout_seconds,  # connecting, when a slot must reconnect
-            # the server cancels at statement_timeout; this catches a server that stopped answering
-            command_timeout=limits.statement_timeout_ms / 1000 + limits.acquire_timeout_seconds,
+            command_timeout=_client_timeout(limits),
         )
         return cls(pool, limits, PostgresProbe(dsn, limits.acquire_timeout_seconds))
 
