@@ -16,6 +16,7 @@ from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
 from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.db import open_database
+from loop_live.platform.db.limits import database_limits
 from loop_live.platform.errors import handle_exception
 from loop_live.platform.request_checks import check_request
 from loop_live.platform.runtime import Runtime
@@ -32,7 +33,9 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = await open_database(settings.database_url, settings.database_pool_size)
+        db = await open_database(
+            settings.database_url, settings.database_pool_size, database_limits(settings)
+        )
         provider = build_provider(settings)
         async with httpx.AsyncClient(timeout=5.0) as client:
             app.state.runtime = Runtime(

@@ -81,12 +81,13 @@ def demo_data(total: int, if_empty: bool) -> None:
 
 async def _load_demo(settings: Settings, total: int, if_empty: bool) -> None:
     from loop_live.demo import loader
-    from loop_live.platform.db import open_database
+    from loop_live.platform.db import DatabaseLimits, open_database
     from loop_live.platform.db.migrate import upgrade
 
     if settings.is_sqlite:
         await upgrade(settings.database_url)
-    db = await open_database(settings.database_url, 2)
+    bulk = DatabaseLimits(statement_timeout_ms=0)  # a large COPY is not a request
+    db = await open_database(settings.database_url, 2, bulk)
     try:
         if if_empty and await loader.session_count(db) > 0:
             click.echo("demo data: sessions already exist, nothing loaded")

@@ -17,6 +17,8 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from loop_live.platform.db.faults import DatabaseUnavailable
+
 log = logging.getLogger("loop_live.errors")
 
 
@@ -145,14 +147,24 @@ def _validation_message(problems: list[Any]) -> str:
     return str(first)
 
 
+def _database_unavailable(request: Request[Any, Any, Any], exc: DatabaseUnavailable) -> LiveError:
+    # one line, no traceback: an outage must not flood the log with one stack per request
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.reason)
+    return Unavailable("the database is unavailable; retry shortly", retry_after=exc.retry_after)
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     headers: dict[str, str] = {}
     if isinstance(exc, HTTPException):
         headers.update(exc.headers or {})  # e.g. the Allow header a 405 must carry
         exc = _from_framework(exc)
+    if isinstance(exc, DatabaseUnavailable):
+        exc = _database_unavailable(request, exc)
     if not isinstance(exc, LiveError):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         exc = LiveError("internal error")
+    body = exc.body()
     if "retry_after" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after"])
-    return Response(exc.body(), status_code=exc.status, headers=headers)
+        body["retry_after_ms"] = int(float(exc.details["retry_after"]) * 1000)
+    return Response(body, status_code=exc.status, headers=headers)

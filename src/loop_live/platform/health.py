@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, get
 
 from loop_live.platform import http
+from loop_live.platform.db import DatabaseUnavailable
 from loop_live.platform.errors import Unavailable
 
 PUBLIC = {"exclude_from_auth": True}
@@ -20,11 +21,11 @@ async def healthz() -> dict[str, str]:
 
 @get("/readyz", opt=PUBLIC, tags=["health"], responses=http.errors(503))
 async def readyz(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The database answers."""
+    """The database answers, on the check's own connection (not a pool slot), within a bound."""
     try:
         await http.runtime(request).db.ping()
-    except Exception as exc:
-        raise Unavailable("database is unreachable") from exc
+    except DatabaseUnavailable as exc:
+        raise Unavailable("database is unreachable", retry_after=exc.retry_after) from None
     return {"status": "ready"}
 
 

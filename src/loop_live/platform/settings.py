@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_AUTH_SECRET = "loop-live-development-auth-secret-change-me"
@@ -22,6 +22,10 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = 10
+    database_acquire_timeout_seconds: float = Field(2.0, gt=0)
+    database_statement_timeout_ms: int = Field(5_000, ge=0)
+    database_lock_timeout_ms: int = Field(2_000, ge=0)
+    database_busy_timeout_ms: int = Field(2_000, ge=0)
 
     auth_mode: Literal["dev", "jwt", "introspect"] = "dev"
     auth_secret: SecretStr = SecretStr(DEV_AUTH_SECRET)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
 
+from loop_live.platform.db.faults import DatabaseLimits
 from loop_live.platform.db.sql import Sql
 
 Dialect = Literal["postgresql", "sqlite"]
@@ -48,11 +49,14 @@ class Database(Protocol):
     async def close(self) -> None: ...
 
 
-async def open_database(url: str, pool_size: int = 10) -> Database:
+async def open_database(
+    url: str, pool_size: int = 10, limits: DatabaseLimits | None = None
+) -> Database:
+    limits = limits or DatabaseLimits()
     if url.startswith("sqlite"):
         from loop_live.platform.db.sqlite import SqliteDatabase
 
-        return await SqliteDatabase.open(url, readers=min(pool_size, 4))
+        return await SqliteDatabase.open(url, readers=min(pool_size, 4), limits=limits)
     from loop_live.platform.db.postgres import PostgresDatabase
 
-    return await PostgresDatabase.open(url, pool_size=pool_size)
+    return await PostgresDatabase.open(url, pool_size=pool_size, limits=limits)

@@ -10,6 +10,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from loop_live.platform.db.database import Dialect, Params, Row
+from loop_live.platform.db.faults import CONFUSED, DatabaseLimits, postgres_faults
+from loop_live.platform.db.readiness import PostgresProbe
 from loop_live.platform.db.sql import Sql
 from loop_live.platform.errors import ValidationFailed
 
@@ -23,6 +25,21 @@ _SERVER_SETTINGS = {
     "plan_cache_mode": "force_generic_plan",
     "jit": "off",
 }
+
+
+def _bounded(limits: DatabaseLimits) -> dict[str, str]:
+    return {
+        **_SERVER_SETTINGS,
+        "statement_timeout": str(limits.statement_timeout_ms),
+        "lock_timeout": str(limits.lock_timeout_ms),
+    }
+
+
+def _client_timeout(limits: DatabaseLimits) -> float | None:
+    # The server cancels at statement_timeout; this catches a server that stopped answering.
+    if not limits.statement_timeout_ms:
+        return None
+    return limits.statement_timeout_ms / 1000 + limits.acquire_timeout_seconds
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -81,35 +98,55 @@ class PostgresConnection:
 
 
 class PostgresDatabase:
+    """Every wait is bounded: a pool slot, a new connection, a statement, a row lock. Whatever
+    asyncpg raises when the server is gone or a bound passes leaves as `DatabaseUnavailable`."""
+
     dialect: Dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, limits: DatabaseLimits, probe: PostgresProbe) -> None:
         self._pool = pool
+        self._acquire_timeout = limits.acquire_timeout_seconds
+        self._probe = probe
 
     @classmethod
-    async def open(cls, url: str, pool_size: int) -> PostgresDatabase:
+    async def open(cls, url: str, pool_size: int, limits: DatabaseLimits) -> PostgresDatabase:
+        dsn = asyncpg_dsn(url)
         pool = await asyncpg.create_pool(
-            asyncpg_dsn(url),
-            min_size=1,
+            dsn,
+            init_size=1,  # connection problems show at start-up
+            min_size=0,  # no background floor keeper logging a traceback a second in an outage
             max_size=pool_size,
             reset=_reset,
-            server_settings=_SERVER_SETTINGS,
+            server_settings=_bounded(limits),
+            timeout=limits.acquire_timeout_seconds,  # connecting, when a slot must reconnect
+            command_timeout=_client_timeout(limits),
         )
-        return cls(pool)
+        return cls(pool, limits, PostgresProbe(dsn, limits.acquire_timeout_seconds))
+
+    @asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+            try:
+                yield conn
+            except CONFUSED:
+                conn.terminate()
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[PostgresConnection]:
-        async with self._pool.acquire() as conn:
-            yield PostgresConnection(conn)
+        with postgres_faults():
+            async with self._acquire() as conn:
+                yield PostgresConnection(conn)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[PostgresConnection]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresConnection(conn)
+        with postgres_faults():
+            async with self._acquire() as conn, conn.transaction():
+                yield PostgresConnection(conn)
 
     async def ping(self) -> None:
-        async with self._pool.acquire(timeout=2) as conn:
-            await conn.fetchval("SELECT 1")
+        await self._probe.check()
 
     async def close(self) -> None:
+        await self._probe.close()
         await self._pool.close()

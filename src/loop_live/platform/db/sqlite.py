@@ -1,4 +1,5 @@
-"""SQLite through aiosqlite: WAL, a busy timeout, one writer, `BEGIN IMMEDIATE` transactions."""
+"""SQLite through aiosqlite: WAL, a bounded busy timeout, one writer, `BEGIN IMMEDIATE`
+transactions that always end (commit, or rollback, or a fresh writer connection)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import aiosqlite
 from sqlalchemy.engine import make_url
 
 from loop_live.platform.db.database import Dialect, Params, Row
+from loop_live.platform.db.faults import DatabaseLimits, sqlite_faults
 from loop_live.platform.db.sql import Sql
 
 _EMPTY: Params = {}
-BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger("loop_live.db")
 
 
 def _store_datetime(value: datetime) -> str:
@@ -47,16 +49,21 @@ def sqlite_path(url: str) -> str:
     return database
 
 
-async def _connect(path: str) -> aiosqlite.Connection:
+async def _connect(path: str, busy_timeout_ms: int) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(
         path, isolation_level=None, detect_types=sqlite3.PARSE_DECLTYPES, check_same_thread=False
     )
     conn.row_factory = sqlite3.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
+    await _run(conn, f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    await _run(conn, "PRAGMA journal_mode = WAL")
+    await _run(conn, "PRAGMA synchronous = NORMAL")
+    await _run(conn, "PRAGMA foreign_keys = ON")
     return conn
+
+
+async def _run(conn: aiosqlite.Connection, sql: str) -> None:
+    async with conn.execute(sql):
+        pass
 
 
 class SqliteConnection:
@@ -67,13 +74,9 @@ class SqliteConnection:
         self.raw = conn
 
     async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
-        # A fetch that fails half-way (a value that does not convert) must not leave its
-        # statement open: an open statement keeps the transaction's lock (ENGINEERING.md).
-        cursor = await self.raw.execute(sql.text, params or _EMPTY)
-        try:
+        # closed even when a row fails to load: an open cursor would pin its read snapshot
+        async with self.raw.execute(sql.text, params or _EMPTY) as cursor:
             return list(await cursor.fetchall())
-        finally:
-            await cursor.close()
 
     async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None:
         rows = await self.fetch(sql, params)
@@ -100,52 +103,83 @@ class SqliteDatabase:
     """Readers run concurrently under WAL; writes queue on one connection in this process.
 
     Serialising writers in-process avoids SQLite's sleeping busy handler; `BEGIN IMMEDIATE`
-    and the busy timeout still order writers across processes.
+    and the busy timeout still order writers across processes. Waiting for the in-process
+    turn and for another process's lock are both bounded: past them, `DatabaseUnavailable`.
     """
 
     dialect: Dialect = "sqlite"
+    _writer: aiosqlite.Connection
+    _probe: aiosqlite.Connection  # for /readyz: never waits behind busy readers
 
-    def __init__(self, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]) -> None:
-        self._writer = writer
+    def __init__(self, path: str, limits: DatabaseLimits) -> None:
+        self._path = path
+        self._limits = limits
+        self._wait = limits.acquire_timeout_seconds
         self._write_lock = asyncio.Lock()
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        for reader in readers:
-            self._readers.put_nowait(reader)
-        self._all = [writer, *readers]
+        self._all: list[aiosqlite.Connection] = []
 
     @classmethod
-    async def open(cls, url: str, readers: int) -> SqliteDatabase:
-        path = sqlite_path(url)
-        writer = await _connect(path)
-        return cls(writer, [await _connect(path) for _ in range(max(readers, 1))])
+    async def open(cls, url: str, readers: int, limits: DatabaseLimits) -> SqliteDatabase:
+        database = cls(sqlite_path(url), limits)
+        database._writer = await database._connect()
+        database._probe = await database._connect()
+        for _ in range(max(readers, 1)):
+            database._readers.put_nowait(await database._connect())
+        return database
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await _connect(self._path, self._limits.busy_timeout_ms)
+        self._all.append(conn)
+        return conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:
-        conn = await self._readers.get()
-        try:
-            yield SqliteConnection(conn)
-        finally:
-            self._readers.put_nowait(conn)
+        with sqlite_faults():
+            async with asyncio.timeout(self._wait):
+                conn = await self._readers.get()
+            try:
+                yield SqliteConnection(conn)
+            finally:
+                self._readers.put_nowait(conn)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqliteConnection]:
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield SqliteConnection(self._writer)
-                await self._writer.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
+        with sqlite_faults():
+            async with self._writer_turn():
+                await _run(self._writer, "BEGIN IMMEDIATE")
+                try:
+                    yield SqliteConnection(self._writer)
+                    await _run(self._writer, "COMMIT")
+                except BaseException:
+                    await self._rollback()
+                    raise
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        async with asyncio.timeout(self._wait):
+            await self._write_lock.acquire()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     async def _rollback(self) -> None:
-        """Leave the writer outside any transaction, whatever failed, so the next one can begin."""
-        if self._writer.in_transaction:
-            await self._writer.execute("ROLLBACK")
+        """End the failed transaction; if even that fails, start over on a new connection so
+        the next writer never inherits a half-open transaction."""
+        try:
+            if self._writer.in_transaction:
+                await _run(self._writer, "ROLLBACK")
+        except sqlite3.Error as exc:
+            log.warning("SQLite rollback failed (%s); reopening the writer", type(exc).__name__)
+            old, self._writer = self._writer, await self._connect()
+            self._all.remove(old)
+            await old.close()
 
     async def ping(self) -> None:
-        async with self.read() as conn:
-            await conn.raw.execute("SELECT 1")
+        with sqlite_faults():
+            async with asyncio.timeout(self._wait):
+                await _run(self._probe, "SELECT 1 FROM sqlite_master LIMIT 1")
 
     async def close(self) -> None:
         for conn in self._all:

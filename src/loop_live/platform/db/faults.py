@@ -1,0 +1,79 @@
+"""A database that cannot serve a request within its bounds, whatever the driver called it.
+
+The storage layer raises `DatabaseUnavailable`; `platform/errors.py` turns it into the 503.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import asyncpg
+
+RETRY_AFTER_SECONDS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseLimits:
+    """How long a request may wait on the database before it is answered 503."""
+
+    acquire_timeout_seconds: float = 2.0  # a pool slot, the SQLite writer, a new connection
+    statement_timeout_ms: int = 5_000  # 0: no limit (PostgreSQL's meaning)
+    lock_timeout_ms: int = 2_000
+    busy_timeout_ms: int = 2_000  # SQLite: another process holding the write lock
+
+
+class DatabaseUnavailable(Exception):
+    """Down, restarting, out of connections, or a lock/statement bound passed: retry later."""
+
+    retry_after = RETRY_AFTER_SECONDS
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# Every way asyncpg reports that the server is gone, refusing, shutting down or over a bound:
+# class 08 (connection), 53 (resources), 57 (operator intervention, incl. statement timeout),
+# 55P03 (lock timeout), 40P01 (deadlock: a retry succeeds), and the client-side failures.
+_POSTGRES = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # "another operation is in progress" on a connection cut mid-way
+    OSError,
+    TimeoutError,
+)
+# a connection in an unknown protocol state: dropped, never handed to the next request
+CONFUSED = (asyncpg.InterfaceError, asyncpg.InternalClientError)
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+@contextmanager
+def postgres_faults() -> Iterator[None]:
+    try:
+        yield
+    except _POSTGRES as exc:
+        raise DatabaseUnavailable(_describe(exc)) from exc
+
+
+@contextmanager
+def sqlite_faults() -> Iterator[None]:
+    try:
+        yield
+    except TimeoutError as exc:
+        raise DatabaseUnavailable("TimeoutError: waiting for a SQLite connection") from exc
+    except sqlite3.OperationalError as exc:
+        if not str(exc).startswith(_SQLITE_BUSY):
+            raise
+        raise DatabaseUnavailable(_describe(exc)) from exc
