@@ -24,15 +24,32 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--access-log/--no-access-log", default=False, show_default=True)
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+@click.option(
+    "--access-log/--no-access-log", default=None, help="A line per request [LIVE_ACCESS_LOG]."
+)
+@click.option("--log-format", type=click.Choice(["json", "console"]), help="[LIVE_LOG_FORMAT]")
+@click.option("--graceful-timeout", type=click.IntRange(0), help="[LIVE_GRACEFUL_TIMEOUT_SECONDS]")
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool | None,
+    log_format: str | None,
+    graceful_timeout: int | None,
+) -> None:
     """Serve the API (applies pending migrations first on SQLite)."""
     import uvicorn  # heavy imports stay inside the commands that need them: `token` is instant
 
+    from loop_live.platform import logs, metrics
     from loop_live.platform.db.migrate import upgrade
 
+    # Options reach the worker processes (which read settings themselves) as LIVE_* variables.
+    _export("LIVE_ACCESS_LOG", access_log)
+    _export("LIVE_LOG_FORMAT", log_format)
+    _export("LIVE_GRACEFUL_TIMEOUT_SECONDS", graceful_timeout)
     settings = load()
     settings.check_production_safety()
+    metrics.prepare_multiprocess_dir()
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
     click.echo(_welcome(host, port), err=True)
@@ -44,9 +61,16 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         workers=workers,
         loop="uvloop",
         http="httptools",
-        access_log=access_log,
+        access_log=False,  # the app logs requests itself, by route template (no query strings)
+        log_config=logs.config(settings.log_format, settings.log_level),
         log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=settings.graceful_timeout_seconds,
     )
+
+
+def _export(name: str, value: object) -> None:
+    if value is not None:
+        os.environ[name] = str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @main.command()

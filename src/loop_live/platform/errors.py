@@ -17,6 +17,8 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from loop_live.platform import logs
+
 log = logging.getLogger("loop_live.errors")
 
 
@@ -151,8 +153,12 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         headers.update(exc.headers or {})  # e.g. the Allow header a 405 must carry
         exc = _from_framework(exc)
     if not isinstance(exc, LiveError):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if not logs.note_error("internal_error", exc):  # else the request's one line has it
+            log.exception(
+                "unhandled error on %s %s", request.method, request.scope.get("path_template")
+            )
         exc = LiveError("internal error")
+    logs.note_error(exc.code)
     if "retry_after" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after"])
     return Response(exc.body(), status_code=exc.status, headers=headers)

@@ -107,6 +107,9 @@ class PostgresDatabase:
         async with self._pool.acquire() as conn, conn.transaction():
             yield PostgresConnection(conn)
 
+    def usage(self) -> tuple[int, int]:
+        return self._pool.get_size() - self._pool.get_idle_size(), self._pool.get_max_size()
+
     async def ping(self) -> None:
         async with self._pool.acquire(timeout=2) as conn:
             await conn.fetchval("SELECT 1")

@@ -131,6 +131,10 @@ class SqliteDatabase:
                 raise
             await self._writer.execute("COMMIT")
 
+    def usage(self) -> tuple[int, int]:
+        readers_in_use = len(self._all) - 1 - self._readers.qsize()
+        return readers_in_use + self._write_lock.locked(), len(self._all)
+
     async def ping(self) -> None:
         async with self.read() as conn:
             await conn.raw.execute("SELECT 1")
