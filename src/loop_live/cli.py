@@ -40,7 +40,7 @@ def serve(
     """Serve the API (applies pending migrations first on SQLite)."""
     import uvicorn  # heavy imports stay inside the commands that need them: `token` is instant
 
-    from loop_live.platform import logs, metrics
+    from loop_live.platform import logs, multiprocess
     from loop_live.platform.db.migrate import upgrade
 
     # Options reach the worker processes (which read settings themselves) as LIVE_* variables.
@@ -49,23 +49,23 @@ def serve(
     _export("LIVE_GRACEFUL_TIMEOUT_SECONDS", graceful_timeout)
     settings = load()
     settings.check_production_safety()
-    metrics.prepare_multiprocess_dir()
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
     click.echo(_welcome(host, port), err=True)
-    uvicorn.run(
-        "loop_live.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,  # the app logs requests itself, by route template (no query strings)
-        log_config=logs.config(settings.log_format, settings.log_level),
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=settings.graceful_timeout_seconds,
-    )
+    with multiprocess.multiprocess_dir():
+        uvicorn.run(
+            "loop_live.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,  # the app logs requests itself, by route template (no query strings)
+            log_config=logs.config(settings.log_format, settings.log_level),
+            log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=settings.graceful_timeout_seconds,
+        )
 
 
 def _export(name: str, value: object) -> None:

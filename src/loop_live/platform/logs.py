@@ -93,6 +93,9 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
     """A `logging.config.dictConfig` for the root logger, uvicorn's loggers included."""
     formatter = JsonFormatter if log_format == "json" else ConsoleFormatter
     through_root = {"handlers": [], "propagate": True}
+    # uvicorn's access lines carry the raw path and query string (an email, a token): the
+    # app writes its own request lines, by route template.
+    silenced = {"handlers": [], "propagate": False}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -105,7 +108,11 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["live"], "level": level.upper()},
-        "loggers": dict.fromkeys(("uvicorn", "uvicorn.error", "uvicorn.access"), through_root),
+        "loggers": {
+            "uvicorn": through_root,
+            "uvicorn.error": through_root,
+            "uvicorn.access": silenced,
+        },
     }
 
 

@@ -11,9 +11,7 @@ import asyncio
 import contextlib
 import hmac
 import os
-import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
@@ -29,8 +27,8 @@ from prometheus_client import (
 )
 
 from loop_live.platform.errors import Unauthenticated
+from loop_live.platform.multiprocess import MULTIPROC_ENV
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 SAMPLE_SECONDS = 1.0
 
 REQUESTS = Counter(
@@ -61,18 +59,6 @@ BREAKER_OPENED = Counter(
 RATE_LIMITED = Counter(
     "live_rate_limited_total", "Requests refused with 429 rate_limited", ["class"]
 )
-
-
-def prepare_multiprocess_dir() -> Path:
-    """Before workers fork: use PROMETHEUS_MULTIPROC_DIR (or a new private directory) emptied of
-    a previous run's files, whose counters would otherwise be added to this run's."""
-    given = os.environ.get(MULTIPROC_ENV)
-    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="loop-live-metrics-"))
-    path.mkdir(parents=True, exist_ok=True)
-    for stale in path.glob("*.db"):  # only prometheus-client's files: the directory is yours
-        stale.unlink()
-    os.environ[MULTIPROC_ENV] = str(path)
-    return path
 
 
 def multiprocess_mode() -> bool:
