@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+from types import FrameType
 
 import click
 import httpx
@@ -52,6 +54,9 @@ def serve(
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
     click.echo(_welcome(host, port), err=True)
+    # uvicorn re-raises a SIGTERM it handled gracefully (exit status 143); a drained,
+    # orderly stop exits 0 here, and the metrics directory is removed on the way out.
+    signal.signal(signal.SIGTERM, _exit_zero)
     with multiprocess.multiprocess_dir():
         uvicorn.run(
             "loop_live.app:app_from_environment",
@@ -66,6 +71,10 @@ def serve(
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=settings.graceful_timeout_seconds,
         )
+
+
+def _exit_zero(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _export(name: str, value: object) -> None:
