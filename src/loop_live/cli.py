@@ -53,7 +53,8 @@ def serve(
     settings.check_production_safety()
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
-    click.echo(_welcome(host, port), err=True)
+    if settings.log_format == "console":  # in json mode every line must parse
+        click.echo(_welcome(host, port), err=True)
     # uvicorn re-raises a SIGTERM it handled gracefully (exit status 143); a drained,
     # orderly stop exits 0 here, and the metrics directory is removed on the way out.
     signal.signal(signal.SIGTERM, _exit_zero)

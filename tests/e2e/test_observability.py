@@ -57,10 +57,8 @@ def scrape(base: str) -> str:
 
 
 def json_lines(log: Path) -> list[dict[str, object]]:
-    """Every line the server printed, each of which must be a JSON object (banner aside)."""
-    lines = log.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("{"))
-    return [json.loads(line) for line in lines[start:]]
+    """Every line the server printed, each of which must be a JSON object."""
+    return [json.loads(line) for line in log.read_text().splitlines()]
 
 
 def test_metrics_are_merged_across_workers_and_start_from_zero_each_run(
