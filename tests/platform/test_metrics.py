@@ -9,6 +9,8 @@ import httpx
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from loop_live.app import create_app
+from loop_live.platform.settings import Settings
 from tests.conftest import Tokens
 from tests.providers import app_client
 
@@ -76,3 +78,14 @@ async def test_a_metrics_token_when_set_is_required(database_url: str) -> None:
     assert (missing.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
     assert missing.json()["error"] == "unauthenticated"
     assert "live_http_requests_total" in right.text
+
+
+async def test_pool_gauge_counts_connections_in_use(settings: Settings) -> None:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://x") as c:
+        async with app.state.runtime.db.read(), app.state.runtime.db.write():
+            busy = (await c.get("/metrics")).text
+        idle = (await c.get("/metrics")).text
+    assert sample(busy, "live_db_pool_connections", state="in_use") == 2
+    assert sample(idle, "live_db_pool_connections", state="in_use") == 0
