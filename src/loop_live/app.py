@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
 from loop_live.calls import routes as calls
-from loop_live.platform import docs, health
+from loop_live.platform import docs, health, logs, metrics, observe
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
 from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
@@ -26,6 +26,8 @@ from loop_live.registrations import routes as registrations
 from loop_live.sessions import admin_routes as admin_sessions
 from loop_live.sessions import routes as sessions
 from loop_live.webhooks import routes as webhooks
+
+log = logging.getLogger("loop_live.app")
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -51,10 +53,12 @@ def create_app(settings: Settings) -> Litestar:
             finally:
                 await provider.close()
                 await db.close()
+                log.info("database pool closed")
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *health.handlers,
+            *metrics.handlers,
             *docs.handlers,
             *sessions.handlers,
             *admin_sessions.handlers,
@@ -62,7 +66,7 @@ def create_app(settings: Settings) -> Litestar:
             *calls.handlers,
             *webhooks.handlers,
         ],
-        lifespan=[lifespan],
+        lifespan=[lifespan, metrics.lifespan],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],
         guards=[scope_guard],
         exception_handlers={Exception: handle_exception},
@@ -71,10 +75,11 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,
     )
+    return observe.install(app, access_log=settings.access_log)
 
 
 def app_from_environment() -> Litestar:
     """Factory for `uvicorn --factory` and worker processes: settings read once, here."""
     settings = load()
-    logging.basicConfig(level=settings.log_level)
+    logs.setup(settings.log_format, settings.log_level)
     return create_app(settings)

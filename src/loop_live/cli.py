@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+from types import FrameType
 
 import click
 import httpx
@@ -24,29 +26,61 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--access-log/--no-access-log", default=False, show_default=True)
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+@click.option(
+    "--access-log/--no-access-log", default=None, help="A line per request [LIVE_ACCESS_LOG]."
+)
+@click.option("--log-format", type=click.Choice(["json", "console"]), help="[LIVE_LOG_FORMAT]")
+@click.option("--graceful-timeout", type=click.IntRange(0), help="[LIVE_GRACEFUL_TIMEOUT_SECONDS]")
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool | None,
+    log_format: str | None,
+    graceful_timeout: int | None,
+) -> None:
     """Serve the API (applies pending migrations first on SQLite)."""
     import uvicorn  # heavy imports stay inside the commands that need them: `token` is instant
 
+    from loop_live.platform import logs, multiprocess
     from loop_live.platform.db.migrate import upgrade
 
+    # Options reach the worker processes (which read settings themselves) as LIVE_* variables.
+    _export("LIVE_ACCESS_LOG", access_log)
+    _export("LIVE_LOG_FORMAT", log_format)
+    _export("LIVE_GRACEFUL_TIMEOUT_SECONDS", graceful_timeout)
     settings = load()
     settings.check_production_safety()
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
-    click.echo(_welcome(host, port), err=True)
-    uvicorn.run(
-        "loop_live.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=access_log,
-        log_level=settings.log_level.lower(),
-    )
+    if settings.log_format == "console":  # in json mode every line must parse
+        click.echo(_welcome(host, port), err=True)
+    # uvicorn re-raises a SIGTERM it handled gracefully (exit status 143); a drained,
+    # orderly stop exits 0 here, and the metrics directory is removed on the way out.
+    signal.signal(signal.SIGTERM, _exit_zero)
+    with multiprocess.multiprocess_dir():
+        uvicorn.run(
+            "loop_live.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,  # the app logs requests itself, by route template (no query strings)
+            log_config=logs.config(settings.log_format, settings.log_level),
+            log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=settings.graceful_timeout_seconds,
+        )
+
+
+def _exit_zero(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _export(name: str, value: object) -> None:
+    if value is not None:
+        os.environ[name] = str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @main.command()

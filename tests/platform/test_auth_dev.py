@@ -24,7 +24,7 @@ from loop_live.platform.settings import (
 from tests.conftest import AUTH_SECRET, STREAM_SECRET, Tokens, make_settings, session_body
 from tests.platform.identity_server import assert_error, bearer
 
-PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/webhooks/stream"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/webhooks/stream"}
 PG_URL = "postgresql+asyncpg://live@db.internal:5432/live"
 SAMPLE_ID = "00000000-0000-0000-0000-000000000001"
 

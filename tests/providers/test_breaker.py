@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from loop_live.platform.errors import ProviderError
 from loop_live.providers.breaker import CircuitBreaker
@@ -132,3 +133,21 @@ async def test_errors_that_are_not_provider_failures_do_not_open_the_breaker(
         with pytest.raises(ValueError, match="a bug on our side"):
             await breaker.call(broken)
     assert not breaker.is_open
+
+
+def breaker_metrics() -> tuple[float | None, float]:
+    opened = REGISTRY.get_sample_value("live_provider_circuit_opened_total") or 0.0
+    return REGISTRY.get_sample_value("live_provider_circuit_open"), opened
+
+
+async def test_metrics_show_the_breaker_open_until_a_call_succeeds(
+    breaker: CircuitBreaker, clock: Clock
+) -> None:
+    provider = Provider()
+    _, opened_before = breaker_metrics()
+    await fail_times(breaker, provider, THRESHOLD)
+    assert breaker_metrics() == (1.0, opened_before + 1)
+    clock.now += COOLDOWN
+    provider.failing = False
+    assert await breaker.call(provider) == "ok"
+    assert breaker_metrics() == (0.0, opened_before + 1)

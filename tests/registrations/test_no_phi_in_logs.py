@@ -1,6 +1,8 @@
-"""Patient ids and guest emails never appear in logs (SPEC §8), even at DEBUG: a full
-register → join → live → ended → recording flow, with its refusals, run in-process and
-against a real `loop-live serve` process, and every log line read back."""
+"""Patient ids, guest emails and tokens never appear in logs (SPEC §8, §11), even at DEBUG: a
+full register → join → live → ended → recording flow, with its refusals, plus requests that put
+them in the URL, the query string, the request id and the Authorization header, run in-process
+and against a real `loop-live serve` process (JSON format, request lines on), and every log
+line read back."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database
+from loop_live.platform.logs import JsonFormatter
 from tests.conftest import STREAM_SECRET, Tokens, session_body
 from tests.e2e.server import server_env, serving
 from tests.fakes.getstream_server import (
@@ -28,6 +31,7 @@ from tests.registrations import journal
 PATIENT = "patient-7c1f"
 GUEST = "Guest.Person@example.org"
 SECRETS = (PATIENT.lower(), GUEST.lower())
+JWT = "eyJ"  # how every bearer and provider token (a JWT) begins
 
 
 async def call(
@@ -52,6 +56,30 @@ async def full_flow(http: httpx.AsyncClient, tokens: Tokens) -> None:
     await join_go_live_and_leave(http, tokens, f"/v1/sessions/{session['id']}")
     admin_list = f"/v1/admin/sessions/{session['id']}/registrations"
     await call(http, 200, "GET", admin_list, tokens.admin())
+    await leak_bait(http, tokens, session["id"])
+
+
+async def leak_bait(http: httpx.AsyncClient, tokens: Tokens, session_id: str) -> None:
+    """Failed requests carrying personal data and tokens where a request line could copy them."""
+    bearer = tokens(PATIENT)["Authorization"].removeprefix("Bearer ")
+    query = {"guest_email": GUEST, "patient_id": PATIENT, "access_token": bearer}
+    forged = {"Authorization": f"Bearer {bearer[:-4]}AAAA", "X-Request-Id": GUEST}
+    for method, url, headers in (
+        ("GET", "/v1/live/sessions", tokens(PATIENT)),
+        ("GET", f"/v1/sessions/{session_id}/{GUEST}", tokens(PATIENT)),
+        ("GET", f"/nowhere/{PATIENT}/{bearer}", tokens(PATIENT)),
+        ("GET", f"/v1/sessions/{session_id}", forged),
+        ("POST", f"/v1/sessions/{session_id}/register", tokens("host-1")),
+    ):
+        response = await http.request(
+            method,
+            url,
+            params={**query, "status": GUEST},
+            headers=headers,
+            json={"guest_email": f"<{GUEST}>"},
+        )
+        assert 400 <= response.status_code < 500, (url, response.text)
+        assert response.headers["x-request-id"] != GUEST
 
 
 async def register_with_refusals(http: httpx.AsyncClient, tokens: Tokens, base: str) -> None:
@@ -90,8 +118,10 @@ async def join_go_live_and_leave(http: httpx.AsyncClient, tokens: Tokens, base: 
 
 
 def leaks(text: str) -> list[str]:
-    """The lines that name the patient or the guest, in any letter case."""
-    return [line for line in text.splitlines() if any(s in line.lower() for s in SECRETS)]
+    """The lines that name the patient or the guest, in any letter case, or hold a token."""
+    return [
+        line for line in text.splitlines() if JWT in line or any(s in line.lower() for s in SECRETS)
+    ]
 
 
 async def test_full_flow_in_process_logs_no_patient_id_or_guest_email(
@@ -100,7 +130,11 @@ async def test_full_flow_in_process_logs_no_patient_id_or_guest_email(
     caplog.set_level(logging.DEBUG)
     await full_flow(client, tokens)
     assert caplog.records, "nothing was captured: the check below would prove nothing"
-    assert leaks(caplog.text) == []
+    request_lines = [r for r in caplog.records if r.name == "loop_live.request"]
+    assert len(request_lines) >= 5, "the failed requests wrote no lines: nothing was checked"
+    served = [r for r in caplog.records if r.name != "httpx"]  # httpx: the test's own client
+    assert leaks("\n".join(f"{r.name} {r.getMessage()}" for r in served)) == []
+    assert leaks("\n".join(JsonFormatter().format(record) for record in served)) == []
     assert leaks(repr([details for _, _, details in (await journal(db)).audit])) == []
 
 
@@ -108,11 +142,17 @@ async def test_full_flow_in_process_logs_no_patient_id_or_guest_email(
 async def test_served_process_logs_no_patient_id_or_guest_email(
     tokens: Tokens, database_url: str, tmp_path: Path
 ) -> None:
-    env = server_env(database_url, LIVE_LOG_LEVEL="DEBUG")
+    env = server_env(
+        database_url, LIVE_LOG_LEVEL="DEBUG", LIVE_LOG_FORMAT="json", LIVE_ACCESS_LOG="true"
+    )
     log = tmp_path / "serve.log"
     with serving(env, log) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             await full_flow(http, tokens)
     text = log.read_text()
     assert "Application startup complete" in text
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line["logger"] == "loop_live.request"]
+    assert {line["status"] for line in requests} >= {200, 201, 400, 401, 404}
+    assert all(line["request_id"] for line in requests)
     assert leaks(text) == []

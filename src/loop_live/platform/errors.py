@@ -17,6 +17,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from loop_live.platform import logs
 from loop_live.platform.db.faults import DatabaseUnavailable
 
 log = logging.getLogger("loop_live.errors")
@@ -148,8 +149,10 @@ def _validation_message(problems: list[Any]) -> str:
 
 
 def _database_unavailable(request: Request[Any, Any, Any], exc: DatabaseUnavailable) -> LiveError:
-    # one line, no traceback: an outage must not flood the log with one stack per request
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.reason)
+    # One line, no traceback: an outage must not flood the log with a stack per request. Inside
+    # a request that line is the request's own (platform/observe.py), which names the code.
+    if not logs.note_error("unavailable"):
+        log.warning("database unavailable on %s: %s", request.url.path, exc.reason)
     return Unavailable("the database is unavailable; retry shortly", retry_after=exc.retry_after)
 
 
@@ -161,8 +164,12 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, DatabaseUnavailable):
         exc = _database_unavailable(request, exc)
     if not isinstance(exc, LiveError):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if not logs.note_error("internal_error", exc):  # else the request's one line has it
+            log.exception(
+                "unhandled error on %s %s", request.method, request.scope.get("path_template")
+            )
         exc = LiveError("internal error")
+    logs.note_error(exc.code)
     body = exc.body()
     if "retry_after" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after"])

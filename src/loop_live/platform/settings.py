@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     join_window_minutes: int = 15
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "console"
+    access_log: bool = False
+    metrics_token: SecretStr | None = None
+    graceful_timeout_seconds: int = 20
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,6 @@ its outbox event and its idempotency record, committed together or not at all.""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
-from loop_live.platform import http, idempotency
+from loop_live.platform import http, idempotency, logs, observe
 from loop_live.platform.auth import Principal
 from loop_live.platform.clock import utcnow
 from loop_live.platform.db import Connection
@@ -31,8 +30,9 @@ class Outcome:
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given[:64] if given.isprintable() and given else uuid.uuid4().hex
+    """The id the request's log lines and `X-Request-Id` response header carry."""
+    context = logs.current()
+    return context.request_id if context else observe.request_id(request.scope)
 
 
 async def mutate(

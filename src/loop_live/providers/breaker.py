@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from loop_live.platform.errors import ProviderError
+from loop_live.platform.metrics import BREAKER_OPEN, BREAKER_OPENED
 
 T = TypeVar("T")
 
@@ -39,6 +40,8 @@ class CircuitBreaker:
         except ProviderError:
             self._record_failure()
             raise
+        if self._opened_at is not None:
+            BREAKER_OPEN.set(0)
         self._failures, self._opened_at = 0, None
         return result
 
@@ -48,3 +51,5 @@ class CircuitBreaker:
             # Half-open after the cool-down: the next call is a trial; one failure re-opens.
             self._opened_at = self._clock()
             self._failures = self._threshold - 1
+            BREAKER_OPEN.set(1)
+            BREAKER_OPENED.inc()

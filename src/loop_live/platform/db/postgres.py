@@ -144,6 +144,9 @@ class PostgresDatabase:
             async with self._acquire() as conn, conn.transaction():
                 yield PostgresConnection(conn)
 
+    def usage(self) -> tuple[int, int]:
+        return self._pool.get_size() - self._pool.get_idle_size(), self._pool.get_max_size()
+
     async def ping(self) -> None:
         await self._probe.check()
 

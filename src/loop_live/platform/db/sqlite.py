@@ -176,6 +176,10 @@ class SqliteDatabase:
             self._all.remove(old)
             await old.close()
 
+    def usage(self) -> tuple[int, int]:
+        readers_in_use = len(self._all) - 1 - self._readers.qsize()
+        return readers_in_use + self._write_lock.locked(), len(self._all)
+
     async def ping(self) -> None:
         with sqlite_faults():
             async with asyncio.timeout(self._wait):
