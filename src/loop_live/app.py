@@ -17,6 +17,11 @@ from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.db import open_database
 from loop_live.platform.errors import handle_exception
+from loop_live.platform.ratelimit import (
+    ClientLimitMiddleware,
+    FailureLimitMiddleware,
+    build_limiter,
+)
 from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
 from loop_live.platform.strict_body import check_body
@@ -29,6 +34,7 @@ from loop_live.webhooks import routes as webhooks
 
 def create_app(settings: Settings) -> Litestar:
     settings.check_production_safety()
+    limiter = build_limiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -60,7 +66,11 @@ def create_app(settings: Settings) -> Litestar:
             *webhooks.handlers,
         ],
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],
+        middleware=[
+            DefineMiddleware(FailureLimitMiddleware, limiter=limiter),
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"]),
+            DefineMiddleware(ClientLimitMiddleware, limiter=limiter),
+        ],
         guards=[scope_guard],
         exception_handlers={Exception: handle_exception},
         before_request=check_body,

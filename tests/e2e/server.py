@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import AUTH_SECRET, STREAM_SECRET
+from tests.conftest import AUTH_SECRET, NO_RATE_LIMITS, STREAM_SECRET
 
 CLI = Path(sys.executable).with_name("loop-live")
 
@@ -31,6 +31,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         LIVE_DATABASE_URL=database_url,
         LIVE_AUTH_SECRET=AUTH_SECRET,
         LIVE_STREAM_API_SECRET=STREAM_SECRET,
+        **{f"LIVE_{name.upper()}": "0" for name in NO_RATE_LIMITS},
         **extra,
     )
     return env

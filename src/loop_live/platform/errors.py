@@ -92,6 +92,14 @@ class PayloadTooLarge(LiveError):
     status, code = 413, "payload_too_large"
 
 
+class RateLimited(LiveError):
+    status, code = 429, "rate_limited"
+
+    def body(self) -> dict[str, Any]:
+        ms = self.details["retry_after_ms"]
+        return {"error": self.code, "message": self.message, "retry_after_ms": ms}
+
+
 class ProviderError(LiveError):
     status, code = 502, "provider_error"
 
