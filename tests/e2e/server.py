@@ -27,11 +27,11 @@ def free_port() -> int:
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVE_")}
+    env.update({f"LIVE_{name.upper()}": "0" for name in NO_RATE_LIMITS})
     env.update(
         LIVE_DATABASE_URL=database_url,
         LIVE_AUTH_SECRET=AUTH_SECRET,
         LIVE_STREAM_API_SECRET=STREAM_SECRET,
-        **{f"LIVE_{name.upper()}": "0" for name in NO_RATE_LIMITS},
         **extra,
     )
     return env

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.handlers import BaseRouteHandler
 from litestar.enums import ScopeType
+from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from loop_live.platform.auth.principal import ADMIN, Principal
@@ -108,7 +108,7 @@ async def reject(scope: Scope, receive: Receive, send: Send, verdict: Verdict, w
     request: Request[Any, Any, Any] = Request(scope, receive)
     response = handle_exception(request, error)
     response.headers.update(_limit_headers(verdict.limit, seconds))
-    await response.to_asgi_response(scope["app"], request)(scope, receive, send)
+    await response.to_asgi_response(None, request)(scope, receive, send)
 
 
 def _limit_headers(limit: int, seconds: int) -> dict[str, str]:
