@@ -3,6 +3,7 @@ failed authentication, 429 in the envelope with Retry-After."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,10 +22,12 @@ LIST = "/v1/live/sessions"
 
 
 @asynccontextmanager
-async def limited_app(database_url: str, **limits: int) -> AsyncIterator[httpx.AsyncClient]:
+async def limited_app(
+    database_url: str, redis_url: str | None = None, **limits: int
+) -> AsyncIterator[httpx.AsyncClient]:
     """A fresh app (fresh budgets) with the named limits on, served in the test's loop."""
     settings = {f"rate_limit_{name}": value for name, value in limits.items()}
-    app = create_app(make_settings(database_url, **settings))
+    app = create_app(make_settings(database_url, redis_url=redis_url, **settings))
     async with app.lifespan():
         yield _client(app, "10.0.0.1")
 
@@ -139,3 +142,20 @@ async def test_webhook_signature_failures_are_limited_per_address(database_url: 
         assert codes == [401, 401, 429]
         refused = await client.post("/webhooks/stream", content=body, headers=genuine)
         assert_limited(refused, 2)
+
+
+async def test_a_redis_that_never_answers_costs_one_bounded_wait(
+    database_url: str, tokens: Tokens
+) -> None:
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.read()  # accepts the connection, never answers a command
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, limited_app(database_url, f"redis://127.0.0.1:{port}/0", reads=2) as c:
+        started = time.monotonic()
+        assert await statuses(c, 3, headers=tokens("reader")) == [200, 200, 429]
+        assert time.monotonic() - started < 2

@@ -21,7 +21,7 @@ from loop_live.platform.settings import Settings
 
 log = logging.getLogger("loop_live.ratelimit")
 
-REDIS_TIMEOUT_SECONDS = 0.25
+REDIS_TIMEOUT_SECONDS = 1.0
 REDIS_RETRY_SECONDS = 5.0
 
 
