@@ -7,6 +7,7 @@ caller's budget for the route's class before the handler, so a limited request d
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Request
@@ -55,21 +56,44 @@ class ClientLimitMiddleware:
         await self.app(scope, receive, send)
 
 
+class Cleared:
+    """Addresses found under their failure budget in the last second, so a stream of good
+    requests costs one storage read per second, not one each. Any 401 from an address forgets
+    it at once: its next request reads the shared count again."""
+
+    def __init__(self, seconds: float = 1.0, capacity: int = 10_000) -> None:
+        self._until: dict[str, float] = {}
+        self._seconds, self._capacity = seconds, capacity
+
+    def __contains__(self, address: str) -> bool:
+        return self._until.get(address, 0.0) > time.monotonic()
+
+    def add(self, address: str) -> None:
+        if len(self._until) >= self._capacity:
+            self._until.clear()
+        self._until[address] = time.monotonic() + self._seconds
+
+    def forget(self, address: str) -> None:
+        self._until.pop(address, None)
+
+
 class FailureLimitMiddleware:
     """Applies to bearer-authenticated routes and to routes marked `opt={"signed": True}`."""
 
     def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
-        self.app, self.limiter = app, limiter
+        self.app, self.limiter, self.cleared = app, limiter, Cleared()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._applies(scope):
             await self.app(scope, receive, send)
             return
         address = source_address(scope)
-        verdict = await self.limiter.check("auth_failures", "auth_failures", address)
-        if not verdict.allowed:
-            await reject(scope, receive, send, verdict, "too many failed authentications")
-            return
+        if address not in self.cleared:
+            verdict = await self.limiter.check("auth_failures", "auth_failures", address)
+            if not verdict.allowed:
+                await reject(scope, receive, send, verdict, "too many failed authentications")
+                return
+            self.cleared.add(address)
         await self._watch(scope, receive, send, address)
 
     def _applies(self, scope: Scope) -> bool:
@@ -94,6 +118,7 @@ class FailureLimitMiddleware:
             raise
         finally:
             if status == 401:
+                self.cleared.forget(address)
                 await self.limiter.hit("auth_failures", "auth_failures", address)
 
 
