@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
 
 from loop_live.platform.settings import Settings
 
@@ -40,11 +39,18 @@ ALLOWED = Verdict(True, 0)
 class Limiter:
     """Named budgets (`reads`, `writes`, `admin`, `auth_failures`) of N requests per minute."""
 
-    def __init__(self, budgets: dict[str, int], redis_url: str | None, prefix: str) -> None:
+    def __init__(
+        self,
+        budgets: dict[str, int],
+        redis_url: str | None,
+        prefix: str,
+        retry_redis_after: float = REDIS_RETRY_SECONDS,
+    ) -> None:
         self._items = {name: RateLimitItemPerMinute(n) for name, n in budgets.items() if n > 0}
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared = _redis_limiter(redis_url, prefix) if redis_url else None
         self._redis_down_until = 0.0
+        self._retry_redis_after = retry_redis_after
 
     def enabled(self, budget: str) -> bool:
         return budget in self._items
@@ -64,27 +70,22 @@ class Limiter:
         return await self._call(item, key, spend=False)
 
     async def _call(self, item: RateLimitItem, key: tuple[str, ...], spend: bool) -> Verdict:
-        strategy = self._strategy()
-        try:
-            async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
-                return await _verdict(strategy, item, key, spend)
-        except (StorageError, TimeoutError, OSError) as exc:
-            if strategy is self._memory:
-                raise
-            self._redis_failed(exc)
-            return await _verdict(self._memory, item, key, spend)
-
-    def _strategy(self) -> MovingWindowRateLimiter:
-        if self._shared is None or time.monotonic() < self._redis_down_until:
-            return self._memory
-        return self._shared
+        if self._shared is not None and time.monotonic() >= self._redis_down_until:
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                    return await _verdict(self._shared, item, key, spend)
+            except Exception as exc:  # whatever fails in the shared store, count locally
+                self._redis_failed(exc)
+        return await _verdict(self._memory, item, key, spend)
 
     def _redis_failed(self, exc: BaseException) -> None:
-        # One log line per outage period, not one per request.
-        self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        now = time.monotonic()
+        if now < self._redis_down_until:
+            return  # a concurrent request already reported this outage: one line per period
+        self._redis_down_until = now + self._retry_redis_after
         log.warning(
             "rate-limit storage (Redis) failed, limiting in process memory for %.0f s: %s",
-            REDIS_RETRY_SECONDS,
+            self._retry_redis_after,
             type(exc).__name__,
         )
 
