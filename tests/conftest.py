@@ -25,6 +25,14 @@ STREAM_SECRET = "test-stream-secret-0123456789abcdef-xyz"
 BRAND = "brand-a"
 OTHER_BRAND = "brand-b"
 ALL_SCOPES = ("read:live", "write:live", "manage:live", "admin:live")
+# The suite fires thousands of requests from a few tokens and one address: limits are off
+# unless a test turns them on (tests/platform/test_rate_limits.py).
+NO_RATE_LIMITS = {
+    "rate_limit_reads": 0,
+    "rate_limit_writes": 0,
+    "rate_limit_admin": 0,
+    "rate_limit_auth_failures": 0,
+}
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +51,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "auth_secret": AUTH_SECRET,
         "stream_api_secret": STREAM_SECRET,
+        **NO_RATE_LIMITS,
         **overrides,
     }
     return Settings(**values)

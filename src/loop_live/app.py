@@ -18,6 +18,11 @@ from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.db import open_database
 from loop_live.platform.db.limits import database_limits
 from loop_live.platform.errors import handle_exception
+from loop_live.platform.ratelimit import (
+    ClientLimitMiddleware,
+    FailureLimitMiddleware,
+    build_limiter,
+)
 from loop_live.platform.request_checks import check_request
 from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
@@ -32,6 +37,7 @@ log = logging.getLogger("loop_live.app")
 
 def create_app(settings: Settings) -> Litestar:
     settings.check_production_safety()
+    limiter = build_limiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -67,7 +73,11 @@ def create_app(settings: Settings) -> Litestar:
             *webhooks.handlers,
         ],
         lifespan=[lifespan, metrics.lifespan],
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],
+        middleware=[
+            DefineMiddleware(FailureLimitMiddleware, limiter=limiter),
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"]),
+            DefineMiddleware(ClientLimitMiddleware, limiter=limiter),
+        ],
         guards=[scope_guard],
         exception_handlers={Exception: handle_exception},
         before_request=check_request,

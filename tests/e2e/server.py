@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import AUTH_SECRET, STREAM_SECRET
+from tests.conftest import AUTH_SECRET, NO_RATE_LIMITS, STREAM_SECRET
 
 CLI = Path(sys.executable).with_name("loop-live")
 
@@ -27,6 +27,7 @@ def free_port() -> int:
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVE_")}
+    env.update({f"LIVE_{name.upper()}": "0" for name in NO_RATE_LIMITS})
     env.update(
         LIVE_DATABASE_URL=database_url,
         LIVE_AUTH_SECRET=AUTH_SECRET,

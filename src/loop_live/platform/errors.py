@@ -95,6 +95,14 @@ class PayloadTooLarge(LiveError):
     status, code = 413, "payload_too_large"
 
 
+class RateLimited(LiveError):
+    status, code = 429, "rate_limited"
+
+    def body(self) -> dict[str, Any]:
+        ms = self.details["retry_after_ms"]
+        return {"error": self.code, "message": self.message, "retry_after_ms": ms}
+
+
 class ProviderError(LiveError):
     status, code = 502, "provider_error"
 
@@ -173,5 +181,5 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     body = exc.body()
     if "retry_after" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after"])
-        body["retry_after_ms"] = int(float(exc.details["retry_after"]) * 1000)
+        body.setdefault("retry_after_ms", int(float(exc.details["retry_after"]) * 1000))
     return Response(body, status_code=exc.status, headers=headers)

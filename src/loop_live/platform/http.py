@@ -38,8 +38,8 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
-READ_ERRORS = errors(400, 401, 403, 404)
-WRITE_ERRORS = errors(400, 401, 403, 404, 409, 412, 413)
+READ_ERRORS = errors(400, 401, 403, 404, 429)
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 412, 413, 429)
 
 
 def runtime(request: Request[Any, Any, Any]) -> Runtime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, NonNegativeInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_AUTH_SECRET = "loop-live-development-auth-secret-change-me"
@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     stream_token_ttl_seconds: int = 3600
 
     redis_url: str | None = None
+    rate_limit_reads: NonNegativeInt = 1000  # requests per minute per client; 0 turns it off
+    rate_limit_writes: NonNegativeInt = 200
+    rate_limit_admin: NonNegativeInt = 100
+    rate_limit_auth_failures: NonNegativeInt = 60  # 401s per minute per source address
+    rate_limit_key_prefix: str = "loop-live"
     nats_url: str | None = None
     join_window_minutes: int = 15
     max_body_bytes: int = 1_048_576

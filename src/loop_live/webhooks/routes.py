@@ -27,10 +27,10 @@ class Received(msgspec.Struct, omit_defaults=True):
 
 @post(
     "/webhooks/stream",
-    opt={"exclude_from_auth": True},
+    opt={"exclude_from_auth": True, "signed": True},
     status_code=200,
     security=[],
-    responses=http.errors(400, 401, 413, 503),
+    responses=http.errors(400, 401, 413, 429, 503),
     tags=["webhooks"],
 )
 async def stream_webhook(request: Request[Any, Any, Any]) -> Received:

@@ -17,6 +17,7 @@ class Principal:
     subject: str
     scopes: frozenset[str]
     brand: str | None
+    client_id: str | None = None
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
@@ -26,7 +27,9 @@ class Principal:
             raise InvalidToken("token has no subject")
         if brand is not None and (not isinstance(brand, str) or not brand):
             raise InvalidToken("token brand claim is not a string")
-        return cls(subject, frozenset(_scopes(claims)), brand)
+        client_id = claims.get("client_id")
+        client = client_id if isinstance(client_id, str) and client_id else None
+        return cls(subject, frozenset(_scopes(claims)), brand, client)
 
     def allows(self, scope: str) -> bool:
         if "admin:*" in self.scopes or scope in self.scopes:
@@ -36,6 +39,11 @@ class Principal:
     def require(self, scope: str) -> None:
         if not self.allows(scope):
             raise InsufficientScope(f"this call needs the {scope} scope", required=scope)
+
+    @property
+    def rate_limit_client(self) -> str:
+        """Whose budget a request spends: the token's `client_id`, else its subject."""
+        return self.client_id or self.subject
 
     @property
     def manages(self) -> bool:
