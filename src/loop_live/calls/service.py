@@ -23,6 +23,14 @@ def check_host(principal: Principal, host_user_id: str) -> None:
         raise Forbidden("only the call's host or manage:live may do this")
 
 
+def check_access(principal: Principal, row: Row) -> None:
+    """Reading a call or joining it: its host, its named participants, or manage:live."""
+    if principal.manages or principal.subject == row["host_user_id"]:
+        return
+    if principal.subject not in repo.participants(row):
+        raise Forbidden("only the call's host, its participants or manage:live may do this")
+
+
 async def find(conn: Connection, brand: str, raw_id: str) -> Row:
     call_id = parse_id(raw_id)
     row = None if call_id is None else await repo.get(conn, brand, call_id)
@@ -46,6 +54,7 @@ async def create(
         "id": uuid.UUID(call_id),
         "brand_id": actor.brand,
         "host_user_id": data.host_user_id,
+        "participant_ids": list(dict.fromkeys(data.participant_ids)),
         "title": data.title,
         "scheduled_at": data.scheduled_at,
         "started_at": None,
@@ -89,6 +98,7 @@ async def issue_token(
     conn: Connection, actor: Actor, provider: VideoProvider, raw_id: str, data: CallTokenRequest
 ) -> dict[str, Any]:
     row = await find(conn, actor.brand, raw_id)
+    check_access(actor.principal, row)
     if data.user_id != actor.subject:
         check_host(actor.principal, row["host_user_id"])
     role = "host" if data.user_id == row["host_user_id"] else "user"

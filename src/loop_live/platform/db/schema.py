@@ -169,6 +169,7 @@ calls = sa.Table(
     sa.Column("id", Uuid, primary_key=True),
     _brand(),
     sa.Column("host_user_id", sa.String(128), nullable=False),
+    sa.Column("participant_ids", Json, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("scheduled_at", When),
     sa.Column("started_at", When),

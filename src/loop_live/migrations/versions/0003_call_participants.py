@@ -1,0 +1,31 @@
+"""calls: participant_ids, the users besides the host who may read the call and join it
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-02 11:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(
+            sa.Column("participant_ids", JSON, nullable=False, server_default=sa.text("'[]'"))
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_column("participant_ids")
