@@ -74,7 +74,8 @@ async def call_token(
     provider = http.runtime(request).provider
     return await mutate(
         request,
-        lambda conn, actor: service.issue_token(conn, actor, provider, call_id, data),
+        lambda conn, actor: service.issue_token(conn, actor, call_id, data),
+        reveal=lambda granted: service.reveal(provider, granted),
     )
 
 
