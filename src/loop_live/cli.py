@@ -9,7 +9,7 @@ import click
 import httpx
 
 from loop_live.platform.auth.verifiers import mint_dev_token
-from loop_live.platform.settings import Settings, load
+from loop_live.platform.settings import InsecureSettingsError, Settings, load
 from loop_live.webhooks.simulate import EVENT_TYPES, payload, signed
 
 DEFAULT_SCOPES = "read:live write:live"
@@ -31,8 +31,7 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
 
     from loop_live.platform.db.migrate import upgrade
 
-    settings = load()
-    settings.check_production_safety()
+    settings = _checked_settings()
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
     click.echo(_welcome(host, port), err=True)
@@ -114,6 +113,17 @@ def webhook(event_type: str, call_cid: str, recording_url: str | None, url: str)
     click.echo(f"{response.status_code} {response.text}")
     if response.status_code >= 400:
         raise SystemExit(1)
+
+
+def _checked_settings() -> Settings:
+    """Settings for a long-running command: a development default left in production stops it
+    with the reason, not a traceback."""
+    settings = load()
+    try:
+        settings.check_production_safety()
+    except InsecureSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings
 
 
 def _welcome(host: str, port: int) -> str:
