@@ -49,6 +49,29 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Run every job once, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Seconds between passes [default: LIVE_WORKER_INTERVAL_SECONDS, 60].",
+)
+def worker(once: bool, interval: float | None) -> None:
+    """Run scheduled jobs (retention) on an interval until SIGTERM."""
+    import logging
+
+    from loop_live import worker as jobs
+    from loop_live.platform.db.migrate import upgrade
+
+    settings = _checked_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    if settings.is_sqlite:
+        asyncio.run(upgrade(settings.database_url))
+    every = interval or settings.worker_interval_seconds
+    asyncio.run(jobs.run(settings, once=once, interval=every))
+
+
+@main.command()
 def migrate() -> None:
     """Apply pending migrations to LIVE_DATABASE_URL."""
     from loop_live.platform.db.migrate import upgrade

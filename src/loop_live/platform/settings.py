@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_AUTH_SECRET = "loop-live-development-auth-secret-change-me"
@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     nats_url: str | None = None
     join_window_minutes: int = 15
+    retention_outbox_days: int = Field(default=7, ge=1)
+    retention_inbox_days: int = Field(default=30, ge=1)
+    worker_interval_seconds: float = Field(default=60.0, gt=0)
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
 

@@ -1,4 +1,5 @@
-"""calls: participant_ids, the users besides the host who may read the call and join it
+"""calls: participant_ids, the users besides the host who may read the call and join it;
+an index of delivered outbox rows by age, for retention
 
 Revision ID: 0003
 Revises: 0002
@@ -24,8 +25,17 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("participant_ids", JSON, nullable=False, server_default=sa.text("'[]'"))
         )
+    delivered = sa.text("published_at IS NOT NULL")
+    op.create_index(
+        "ix_outbox_events_published",
+        "outbox_events",
+        ["published_at"],
+        postgresql_where=delivered,
+        sqlite_where=delivered,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_events_published", table_name="outbox_events")
     with op.batch_alter_table("calls") as batch:
         batch.drop_column("participant_ids")

@@ -148,6 +148,12 @@ outbox_events = sa.Table(
         postgresql_where=sa.text("published_at IS NULL"),
         sqlite_where=sa.text("published_at IS NULL"),
     ),
+    sa.Index(  # retention finds delivered rows by age
+        "ix_outbox_events_published",
+        "published_at",
+        postgresql_where=sa.text("published_at IS NOT NULL"),
+        sqlite_where=sa.text("published_at IS NOT NULL"),
+    ),
 )
 
 idempotency_keys = sa.Table(
