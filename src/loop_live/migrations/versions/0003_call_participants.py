@@ -1,5 +1,6 @@
-"""calls: participant_ids, the users besides the host who may read the call and join it;
-an index of delivered outbox rows by age, for retention
+"""calls.participant_ids; an index of delivered outbox rows by age, for retention
+
+participant_ids: the users besides the host who may read the call and mint its tokens.
 
 Revision ID: 0003
 Revises: 0002
