@@ -5,12 +5,14 @@ user and role."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from loop_live.platform.db import Database, Sql
-from tests.conftest import STREAM_SECRET, Tokens
+from loop_live.platform.idempotency import request_hash
+from tests.conftest import BRAND, STREAM_SECRET, Tokens
 from tests.providers import assert_call_token, minutes_from_now, register
 
 TOKENS = Tokens()
@@ -111,3 +113,26 @@ async def test_join_replay_after_the_registration_was_cancelled_is_refused(
     replay = await client.post(url, json={"user_id": "member-1"}, headers=keyed)
 
     assert (replay.status_code, replay.json()["error"]) == (403, "forbidden")
+
+
+async def test_a_response_stored_before_tokens_were_sealed_still_replays(
+    client: httpx.AsyncClient, new_session: Any, db: Database
+) -> None:
+    session = await new_session(scheduled_at=minutes_from_now(5))
+    await register(client, session["id"], "member-1")
+    path, body = f"/v1/sessions/{session['id']}/join", b'{"user_id":"member-1"}'
+    old = b'{"token":"old-plaintext","call_id":"c"}'
+    async with db.write() as conn:
+        await conn.execute(
+            Sql("INSERT INTO idempotency_keys (principal, key, brand_id, request_hash,"
+                " status_code, response_body, created_at, expires_at) VALUES (:p, 'k-old',"
+                " :brand, :hash, 200, :body, :now, :later)"),
+            {"p": f"{BRAND}/member-1", "brand": BRAND, "body": old, "now": datetime.now(UTC),
+             "hash": request_hash("POST", path, body),
+             "later": datetime.now(UTC) + timedelta(hours=1)},
+        )  # fmt: skip
+
+    replay = await client.post(path, content=body, headers={**MEMBER, "Idempotency-Key": "k-old"})
+
+    assert replay.status_code == 200, replay.text
+    assert replay.json() == {"token": "old-plaintext", "call_id": "c"}

@@ -15,7 +15,8 @@ from loop_live.app import create_app
 from loop_live.platform.db import Database, Sql
 from loop_live.platform.settings import Settings
 from loop_live.providers import VideoProvider
-from tests.conftest import BRAND, Tokens
+from tests.conftest import BRAND, Tokens, make_settings
+from tests.fakes.getstream_server import FakeGetStream
 from tests.providers import join, minutes_from_now, register
 
 TOKENS = Tokens()
@@ -133,3 +134,33 @@ async def test_join_whose_registration_holds_during_the_provider_call_gets_its_t
     assert response.status_code == 200, response.text
     assert response.json()["token"]
     assert (await actions(db))[-1] == "session.join"
+
+
+async def test_registration_cancelled_while_getstream_is_slow_gets_no_token(
+    database_url: str, db: Database
+) -> None:
+    """The same race against GetStream's REST API (a local fake on a real socket), slowed down."""
+    with FakeGetStream() as fake:
+        settings = make_settings(
+            database_url,
+            stream_provider="getstream",
+            stream_api_key=fake.api_key,
+            stream_api_secret=fake.api_secret,
+            stream_base_url=fake.base_url,
+            stream_timeout_seconds=10.0,
+        )
+        async with gated_app(settings) as (client, gated):
+            gated.gate.set()
+            session_id = await open_session(client)
+            fake.delay_next(1.5)
+            pending = asyncio.create_task(join(client, session_id))
+            while not fake.requests:
+                await asyncio.sleep(0.01)
+            cancel = await client.delete(
+                f"/v1/sessions/{session_id}/registrations", headers=TOKENS("member-1")
+            )
+            response = await asyncio.wait_for(pending, 10)
+
+    assert cancel.status_code == 200, cancel.text
+    assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+    assert "session.join" not in await actions(db)

@@ -106,7 +106,10 @@ def _encode(result: Any, reveal: Reveal | None) -> tuple[bytes, bytes]:
 def _replay(stored: bytes, reveal: Reveal | None) -> bytes:
     if reveal is None:
         return stored
-    kept = msgspec.json.decode(stored, type=_Kept)
+    try:
+        kept = msgspec.json.decode(stored, type=_Kept)
+    except msgspec.DecodeError:  # written before tokens were sealed; gone within 24 h
+        return stored
     return msgspec.json.encode({**kept.body, **reveal(kept.grant)})
 
 
