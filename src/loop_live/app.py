@@ -51,7 +51,7 @@ def create_app(settings: Settings) -> Litestar:
                 db=db,
                 http=client,
                 verifier=build_verifier(settings, client),
-                cursors=CursorCodec(settings.auth_secret.get_secret_value()),
+                cursors=CursorCodec(settings.cursor_key()),
                 provider=provider,
             )
             try:

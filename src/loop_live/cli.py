@@ -11,7 +11,7 @@ import click
 import httpx
 
 from loop_live.platform.auth.verifiers import mint_dev_token
-from loop_live.platform.settings import Settings, load
+from loop_live.platform.settings import InsecureSettingsError, Settings, load
 from loop_live.webhooks.simulate import EVENT_TYPES, payload, signed
 
 DEFAULT_SCOPES = "read:live write:live"
@@ -49,8 +49,7 @@ def serve(
     _export("LIVE_ACCESS_LOG", access_log)
     _export("LIVE_LOG_FORMAT", log_format)
     _export("LIVE_GRACEFUL_TIMEOUT_SECONDS", graceful_timeout)
-    settings = load()
-    settings.check_production_safety()
+    settings = _checked_settings()
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
     if settings.log_format == "console":  # in json mode every line must parse
@@ -81,6 +80,30 @@ def _exit_zero(signum: int, frame: FrameType | None) -> None:
 def _export(name: str, value: object) -> None:
     if value is not None:
         os.environ[name] = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every job once, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Seconds between passes [default: LIVE_WORKER_INTERVAL_SECONDS, 60].",
+)
+def worker(once: bool, interval: float | None) -> None:
+    """Run scheduled jobs (retention) on an interval until SIGTERM."""
+    import logging.config
+
+    from loop_live import worker as jobs
+    from loop_live.platform import logs
+    from loop_live.platform.db.migrate import upgrade
+
+    settings = _checked_settings()
+    logging.config.dictConfig(logs.config(settings.log_format, settings.log_level))
+    if settings.is_sqlite:
+        asyncio.run(upgrade(settings.database_url))
+    every = interval or settings.worker_interval_seconds
+    asyncio.run(jobs.run(settings, once=once, interval=every))
 
 
 @main.command()
@@ -149,6 +172,17 @@ def webhook(event_type: str, call_cid: str, recording_url: str | None, url: str)
     click.echo(f"{response.status_code} {response.text}")
     if response.status_code >= 400:
         raise SystemExit(1)
+
+
+def _checked_settings() -> Settings:
+    """Settings for a long-running command: a development default left in production stops it
+    with the reason, not a traceback."""
+    settings = load()
+    try:
+        settings.check_production_safety()
+    except InsecureSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings
 
 
 def _welcome(host: str, port: int) -> str:

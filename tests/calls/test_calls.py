@@ -76,7 +76,7 @@ async def end(
 
 
 async def read(client: httpx.AsyncClient, call_id: str) -> dict[str, Any]:
-    response = await client.get(f"/v1/live/calls/{call_id}", headers=TOKENS())
+    response = await client.get(f"/v1/live/calls/{call_id}", headers=HOST)
     assert response.status_code == 200, response.text
     assert_matches(response.json(), GET)
     call: dict[str, Any] = response.json()
@@ -175,7 +175,7 @@ async def test_only_manage_live_creates_a_call_for_another_host(
 async def test_token_carries_the_call_and_the_role_of_its_user(
     client: httpx.AsyncClient, caller: str, user: str, role: str
 ) -> None:
-    call = await new_call(client)
+    call = await new_call(client, participant_ids=["member-2"])
     headers = MANAGER if caller == "manager-1" else TOKENS(caller)
 
     response = await mint(client, call["id"], headers, user_id=user, ttl_seconds=900)

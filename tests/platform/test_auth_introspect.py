@@ -51,6 +51,7 @@ def introspect_settings(url: str, client_secret: str = CLIENT_SECRET) -> dict[st
         "introspect_client_id": CLIENT_ID,
         "introspect_client_secret": client_secret,
         "introspect_cache_seconds": CACHE_SECONDS,
+        "cursor_secret": "test-cursor-secret-0123456789abcdef-xyz",
     }
 
 

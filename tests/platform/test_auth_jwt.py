@@ -65,6 +65,7 @@ def jwt_settings(jwks_url: str) -> dict[str, Any]:
         "jwt_issuer": ISSUER,
         "jwt_audience": AUDIENCE,
         "jwks_cache_seconds": CACHE_SECONDS,
+        "cursor_secret": "test-cursor-secret-0123456789abcdef-xyz",
     }
 
 

@@ -14,6 +14,7 @@ from loop_live.platform.db import Connection, Row, Sql
 COLUMNS = (
     "id",
     "host_user_id",
+    "participant_ids",
     "title",
     "scheduled_at",
     "started_at",
@@ -43,7 +44,13 @@ def call_json(row: Row) -> dict[str, Any]:
     out = dict(zip(COLUMNS, row, strict=True))
     out["id"] = str(out["id"])
     out["metadata"] = msgspec.Raw(out["metadata"])
+    out["participant_ids"] = msgspec.Raw(out["participant_ids"])
     return out
+
+
+def participants(row: Row) -> list[str]:
+    ids: list[str] = msgspec.json.decode(row["participant_ids"], type=list[str])
+    return ids
 
 
 async def get(conn: Connection, brand: str, call_id: uuid.UUID) -> Row | None:
@@ -51,9 +58,8 @@ async def get(conn: Connection, brand: str, call_id: uuid.UUID) -> Row | None:
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> None:
-    await conn.execute(
-        _INSERT, {**values, "metadata": msgspec.json.encode(values["metadata"]).decode()}
-    )
+    encoded = {k: msgspec.json.encode(values[k]).decode() for k in ("metadata", "participant_ids")}
+    await conn.execute(_INSERT, {**values, **encoded})
 
 
 async def end(conn: Connection, call_id: uuid.UUID, now: datetime) -> None:

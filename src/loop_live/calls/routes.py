@@ -45,7 +45,9 @@ async def get_call(request: AnyRequest, call_id: FromPath[str]) -> Response[Call
     """The stored call, with the provider's live status when it answers (else `live: null`)."""
     rt = http.runtime(request)
     async with rt.db.read() as conn:
-        call = repo.call_json(await service.find(conn, http.brand(request), call_id))
+        row = await service.find(conn, http.brand(request), call_id)
+    service.check_access(http.principal(request), row)
+    call = repo.call_json(row)
     state = await rt.provider.call_state(call["stream_call_id"])
     if state is None and rt.provider.name == "local":
         state_json: Any = {
@@ -72,7 +74,8 @@ async def call_token(
     provider = http.runtime(request).provider
     return await mutate(
         request,
-        lambda conn, actor: service.issue_token(conn, actor, provider, call_id, data),
+        lambda conn, actor: service.issue_token(conn, actor, call_id, data),
+        reveal=lambda granted: service.reveal(provider, granted),
     )
 
 

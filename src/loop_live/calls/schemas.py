@@ -12,12 +12,16 @@ from loop_live.platform.instants import Body, Instant
 from loop_live.sessions.schemas import Id, Title
 
 CallStatus = Literal["scheduled", "live", "ended", "errored"]
+MAX_PARTICIPANTS = 100
 
 
 class CallCreate(Body, forbid_unknown_fields=True, kw_only=True):
     host_user_id: Id
     title: Title
     scheduled_at: Instant | None = None
+    participant_ids: Annotated[list[Id], Meta(max_length=MAX_PARTICIPANTS)] = msgspec.field(
+        default_factory=list
+    )
     metadata: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
@@ -35,6 +39,7 @@ class LiveState(msgspec.Struct, kw_only=True):
 class Call(msgspec.Struct, kw_only=True):
     id: str
     host_user_id: str
+    participant_ids: list[str]
     title: str
     scheduled_at: datetime | None
     started_at: datetime | None

@@ -13,14 +13,23 @@ from loop_live.platform.auth import Principal
 from loop_live.platform.db import Connection, Row
 from loop_live.platform.errors import Forbidden, NotFound
 from loop_live.platform.journal import Actor
+from loop_live.platform.uow import Sealed
 from loop_live.providers import VideoProvider
-from loop_live.providers.base import cid
+from loop_live.providers.base import cid, grant, mint
 from loop_live.sessions.repository import parse_id
 
 
 def check_host(principal: Principal, host_user_id: str) -> None:
     if host_user_id != principal.subject and not principal.manages:
         raise Forbidden("only the call's host or manage:live may do this")
+
+
+def check_access(principal: Principal, row: Row) -> None:
+    """Reading a call or joining it: its host, its named participants, or manage:live."""
+    if principal.manages or principal.subject == row["host_user_id"]:
+        return
+    if principal.subject not in repo.participants(row):
+        raise Forbidden("only the call's host, its participants or manage:live may do this")
 
 
 async def find(conn: Connection, brand: str, raw_id: str) -> Row:
@@ -46,6 +55,7 @@ async def create(
         "id": uuid.UUID(call_id),
         "brand_id": actor.brand,
         "host_user_id": data.host_user_id,
+        "participant_ids": list(dict.fromkeys(data.participant_ids)),
         "title": data.title,
         "scheduled_at": data.scheduled_at,
         "started_at": None,
@@ -86,14 +96,14 @@ async def finish(conn: Connection, actor: Actor, raw_id: str) -> dict[str, Any]:
 
 
 async def issue_token(
-    conn: Connection, actor: Actor, provider: VideoProvider, raw_id: str, data: CallTokenRequest
-) -> dict[str, Any]:
+    conn: Connection, actor: Actor, raw_id: str, data: CallTokenRequest
+) -> Sealed:
     row = await find(conn, actor.brand, raw_id)
+    check_access(actor.principal, row)
     if data.user_id != actor.subject:
         check_host(actor.principal, row["host_user_id"])
     role = "host" if data.user_id == row["host_user_id"] else "user"
     call_cid = cid(row["stream_call_type"], row["stream_call_id"])
-    token = provider.user_token(data.user_id, data.ttl_seconds, call_cid, role)
     await journal.record(
         conn,
         actor,
@@ -101,9 +111,14 @@ async def issue_token(
         entity=("call", str(row["id"])),
         details={"role": role, "ttl_seconds": data.ttl_seconds},
     )
-    return {
-        "token": token.value,
+    body = {
         "stream_call_id": row["stream_call_id"],
         "stream_call_type": row["stream_call_type"],
         "expires_in_seconds": data.ttl_seconds,
     }
+    return Sealed(body, grant(data.user_id, call_cid, role, data.ttl_seconds))
+
+
+def reveal(provider: VideoProvider, granted: dict[str, Any]) -> dict[str, Any]:
+    """The token, minted afresh for every response and never stored."""
+    return {"token": mint(provider, granted).value}

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_AUTH_SECRET = "loop-live-development-auth-secret-change-me"
 DEV_STREAM_SECRET = "loop-live-development-stream-secret-change-me"
+DEV_CURSOR_SECRET = "loop-live-development-cursor-secret-change-me"
 MIN_SECRET_BYTES = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./loop-live.db"
 
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     introspect_client_id: str | None = None
     introspect_client_secret: SecretStr | None = None
     introspect_cache_seconds: int = 30
+    cursor_secret: SecretStr | None = None
 
     stream_provider: Literal["local", "getstream"] = "local"
     stream_api_key: str | None = None
@@ -54,6 +56,9 @@ class Settings(BaseSettings):
     rate_limit_key_prefix: str = "loop-live"
     nats_url: str | None = None
     join_window_minutes: int = 15
+    retention_outbox_days: int = Field(default=7, ge=1)
+    retention_inbox_days: int = Field(default=30, ge=1)
+    worker_interval_seconds: float = Field(default=60.0, gt=0)
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "console"
@@ -70,16 +75,24 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("auth_secret", "stream_api_secret")
+    @field_validator("auth_secret", "stream_api_secret", "cursor_secret")
     @classmethod
-    def _long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < MIN_SECRET_BYTES:
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_BYTES:
             raise ValueError(f"must be at least {MIN_SECRET_BYTES} characters (HS256 key)")
         return value
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def cursor_key(self) -> str:
+        """LIVE_CURSOR_SECRET; in dev auth mode the auth secret stands in for it."""
+        if self.cursor_secret is not None:
+            return self.cursor_secret.get_secret_value()
+        if self.auth_mode == "dev":
+            return self.auth_secret.get_secret_value()
+        return DEV_CURSOR_SECRET
 
     def check_production_safety(self) -> None:
         """Refuse to run a shared database with the secrets everyone can read in the source."""
@@ -94,6 +107,11 @@ class Settings(BaseSettings):
             raise InsecureSettingsError(
                 "LIVE_STREAM_API_SECRET is the development default while LIVE_DATABASE_URL is "
                 "PostgreSQL: set LIVE_STREAM_API_SECRET."
+            )
+        if self.cursor_key() in (DEV_AUTH_SECRET, DEV_CURSOR_SECRET):
+            raise InsecureSettingsError(
+                "the cursor signing key is a development default while LIVE_DATABASE_URL is "
+                "PostgreSQL: set LIVE_CURSOR_SECRET (in every LIVE_AUTH_MODE)."
             )
 
 

@@ -18,6 +18,7 @@ from loop_live.platform.journal import Actor
 from loop_live.platform.runtime import Runtime
 
 Change = Callable[[Connection, Actor], Awaitable[Any]]
+Reveal = Callable[[dict[str, Any]], dict[str, Any]]
 JSON = "application/json"
 
 
@@ -29,6 +30,24 @@ class Outcome:
     status: int
 
 
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A result with a secret part (a provider token) that is never stored (SPEC §11).
+
+    Only `body` (the public fields) and `grant` (what the secret is derived from, itself no
+    secret) are kept under an Idempotency-Key; the route's `reveal(grant)` adds the secret
+    fields to every response, the first and each replay, so a replay gets a fresh secret.
+    """
+
+    body: dict[str, Any]
+    grant: dict[str, Any]
+
+
+class _Kept(msgspec.Struct):
+    body: dict[str, Any]
+    grant: dict[str, Any]
+
+
 def request_id(request: Request[Any, Any, Any]) -> str:
     """The id the request's log lines and `X-Request-Id` response header carry."""
     context = logs.current()
@@ -36,11 +55,17 @@ def request_id(request: Request[Any, Any, Any]) -> str:
 
 
 async def mutate(
-    request: Request[Any, Any, Any], change: Change, *, status: int = 200, brand: str | None = None
+    request: Request[Any, Any, Any],
+    change: Change,
+    *,
+    status: int = 200,
+    brand: str | None = None,
+    reveal: Reveal | None = None,
 ) -> Response[Any]:
     """Run `change` in a write transaction and render its result, honouring Idempotency-Key.
 
-    The brand is the one the request names (token, header), unless the body named it.
+    The brand is the one the request names (token, header), unless the body named it. A change
+    returning `Sealed` needs `reveal`.
     """
     runtime: Runtime = request.app.state.runtime
     principal: Principal = request.user
@@ -57,14 +82,35 @@ async def mutate(
                 conn, owner, idempotency.check_key(key), brand, fingerprint, actor.now
             )
             if stored is not None:
-                return _respond(stored.body, stored.status, replayed=True)
+                return _respond(_replay(stored.body, reveal), stored.status, replayed=True)
         result = await change(conn, actor)
         if isinstance(result, Outcome):
             result, status = result.body, result.status
-        body = msgspec.json.encode(result)
+        kept, body = _encode(result, reveal)
         if key is not None:
-            await idempotency.save(conn, owner, key, status, body)
+            await idempotency.save(conn, owner, key, status, kept)
     return _respond(body, status)
+
+
+def _encode(result: Any, reveal: Reveal | None) -> tuple[bytes, bytes]:
+    """What the idempotency record keeps, and what the client gets."""
+    if not isinstance(result, Sealed):
+        body = msgspec.json.encode(result)
+        return body, body
+    if reveal is None:
+        raise TypeError("a change returning Sealed needs mutate(..., reveal=...)")
+    kept = msgspec.json.encode(_Kept(result.body, result.grant))
+    return kept, msgspec.json.encode({**result.body, **reveal(result.grant)})
+
+
+def _replay(stored: bytes, reveal: Reveal | None) -> bytes:
+    if reveal is None:
+        return stored
+    try:
+        kept = msgspec.json.decode(stored, type=_Kept)
+    except msgspec.DecodeError:  # written before tokens were sealed; gone within 24 h
+        return stored
+    return msgspec.json.encode({**kept.body, **reveal(kept.grant)})
 
 
 def json_response(data: Any, status: int = 200) -> Response[Any]:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import jwt
 
@@ -45,6 +45,17 @@ class VideoProvider(Protocol):
 def cid(call_type: str, call_id: str) -> str:
     """The provider's call identifier, as its webhooks carry it in `call_cid`."""
     return f"{call_type}:{call_id}"
+
+
+def grant(user_id: str, call_cid: str, role: str, ttl: int) -> dict[str, Any]:
+    """What a user token is minted from: kept instead of the token where a response is stored."""
+    return {"user_id": user_id, "call_cid": call_cid, "role": role, "ttl": ttl}
+
+
+def mint(provider: VideoProvider, granted: dict[str, Any]) -> Token:
+    return provider.user_token(
+        granted["user_id"], granted["ttl"], granted["call_cid"], granted["role"]
+    )
 
 
 def call_token(secret: str, user_id: str, ttl: int, call_cid: str, role: str) -> Token:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import msgspec
@@ -14,8 +14,9 @@ from loop_live.platform.auth import Principal
 from loop_live.platform.db import Connection
 from loop_live.platform.errors import Forbidden, NotFound, NotJoinable
 from loop_live.platform.journal import Actor
+from loop_live.platform.uow import Sealed
 from loop_live.providers import VideoProvider
-from loop_live.providers.base import cid
+from loop_live.providers.base import cid, grant, mint
 from loop_live.registrations import repository as registrations
 from loop_live.sessions import repository as repo
 from loop_live.sessions.repository import SessionState
@@ -40,6 +41,7 @@ class JoinPlan:
     state: SessionState
     user_id: str
     role: str
+    window: timedelta
 
 
 async def plan(
@@ -59,12 +61,16 @@ async def plan(
     if state is None:
         raise NotFound("session not found")
     _check_joinable(state, window, now)
+    return JoinPlan(state, user_id, await _role(conn, state, user_id), window)
+
+
+async def _role(conn: Connection, state: SessionState, user_id: str) -> str:
     if state.is_host(user_id):
-        return JoinPlan(state, user_id, "host")
+        return "host"
     registration = await registrations.active_for_user(conn, state.id, user_id)
     if registration is None or registration["status"] != "registered":
         raise Forbidden("only the host, co-hosts and registered members may join")
-    return JoinPlan(state, user_id, "user")
+    return "user"
 
 
 def _check_joinable(state: SessionState, window: timedelta, now: datetime) -> None:
@@ -92,31 +98,35 @@ async def open_call(provider: VideoProvider, join: JoinPlan) -> str:
 
 
 async def record(
-    conn: Connection,
-    actor: Actor,
-    provider: VideoProvider,
-    join: JoinPlan,
-    call_cid: str,
-    ttl: int,
-) -> dict[str, Any]:
-    await repo.set_call(conn, join.state.id, call_cid, actor.now)
-    token = provider.user_token(join.user_id, ttl, call_cid, join.role)
-    call_type, _, call_id = call_cid.partition(":")
+    conn: Connection, actor: Actor, provider: VideoProvider, join: JoinPlan, call_cid: str, ttl: int
+) -> Sealed:
+    """Record the join, checking again under the session's lock: the registration may have been
+    cancelled, or the session cancelled, while the provider call was being made."""
+    state = await repo.lock(conn, actor.brand, join.state.id)
+    if state is None:
+        raise NotFound("session not found")
+    _check_joinable(state, join.window, actor.now)
+    role = await _role(conn, state, join.user_id)
+    await repo.set_call(conn, state.id, call_cid, actor.now)
     await journal.record(
         conn,
         actor,
         action="session.join",
-        entity=("session", str(join.state.id)),
-        details={"role": join.role, "call_cid": call_cid},
+        entity=("session", str(state.id)),
+        details={"role": role, "call_cid": call_cid},
     )
-    return msgspec.structs.asdict(
-        JoinToken(
-            token=token.value,
-            call_id=call_id,
-            call_type=call_type,
-            call_cid=call_cid,
-            api_key=provider.api_key,
-            role=join.role,
-            expires_at=datetime.fromtimestamp(token.expires_at, actor.now.tzinfo),
-        )
-    )
+    call_type, _, call_id = call_cid.partition(":")
+    body = {
+        "call_id": call_id,
+        "call_type": call_type,
+        "call_cid": call_cid,
+        "api_key": provider.api_key,
+        "role": role,
+    }
+    return Sealed(body, grant(join.user_id, call_cid, role, ttl))
+
+
+def reveal(provider: VideoProvider, granted: dict[str, Any]) -> dict[str, Any]:
+    """The join's secret part, minted afresh for every response (never stored)."""
+    token = mint(provider, granted)
+    return {"token": token.value, "expires_at": datetime.fromtimestamp(token.expires_at, UTC)}

@@ -136,6 +136,7 @@ async def join_session(
     return await mutate(
         request,
         lambda conn, actor: joining.record(conn, actor, rt.provider, plan, call_cid, ttl),
+        reveal=lambda granted: joining.reveal(rt.provider, granted),
     )
 
 

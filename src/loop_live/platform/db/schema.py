@@ -148,6 +148,12 @@ outbox_events = sa.Table(
         postgresql_where=sa.text("published_at IS NULL"),
         sqlite_where=sa.text("published_at IS NULL"),
     ),
+    sa.Index(  # retention finds delivered rows by age
+        "ix_outbox_events_published",
+        "published_at",
+        postgresql_where=sa.text("published_at IS NOT NULL"),
+        sqlite_where=sa.text("published_at IS NOT NULL"),
+    ),
 )
 
 idempotency_keys = sa.Table(
@@ -169,6 +175,7 @@ calls = sa.Table(
     sa.Column("id", Uuid, primary_key=True),
     _brand(),
     sa.Column("host_user_id", sa.String(128), nullable=False),
+    sa.Column("participant_ids", Json, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("scheduled_at", When),
     sa.Column("started_at", When),

@@ -1,0 +1,64 @@
+"""`loop-live worker`: scheduled jobs on an interval until SIGTERM (SPEC §10, §12).
+
+For now the only job is retention; outbox delivery joins it later. A job that fails (the
+database is down) is logged and tried again on the next pass: the worker keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from loop_live.platform import retention
+from loop_live.platform.clock import utcnow
+from loop_live.platform.db import Database, open_database
+from loop_live.platform.settings import Settings
+
+log = logging.getLogger("loop_live.worker")
+Job = Callable[[Database, Settings], Awaitable[None]]
+
+
+async def prune(db: Database, settings: Settings) -> None:
+    pruned = await retention.prune(db, utcnow(), settings)
+    log.info("retention pruned %s", " ".join(f"{t}={n}" for t, n in pruned.items()))
+
+
+JOBS: tuple[Job, ...] = (prune,)
+
+
+async def run(settings: Settings, *, once: bool, interval: float) -> None:
+    """Run every job, then wait `interval` seconds or until SIGTERM/SIGINT; `once`: one pass."""
+    stop = _stop_on_signals()
+    db = await open_database(settings.database_url, 2)
+    log.info("worker started (every %s s)", interval)
+    try:
+        while not stop.is_set():
+            await run_jobs(db, settings, raise_errors=once)
+            if once:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+    finally:
+        await db.close()
+        log.info("worker stopped")
+
+
+async def run_jobs(db: Database, settings: Settings, *, raise_errors: bool) -> None:
+    for job in JOBS:
+        try:
+            await job(db, settings)
+        except Exception:
+            if raise_errors:
+                raise
+            log.exception("job %s failed; retrying on the next pass", job.__name__)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
