@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
 from loop_live.calls import routes as calls
-from loop_live.platform import docs, health
+from loop_live.platform import docs, health, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
 from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
@@ -49,16 +49,17 @@ def create_app(settings: Settings) -> Litestar:
                 await provider.close()
                 await db.close()
 
+    api = [
+        *sessions.handlers,
+        *admin_sessions.handlers,
+        *registrations.handlers,
+        *calls.handlers,
+        *webhooks.handlers,
+    ]
     return Litestar(
-        route_handlers=[
-            *health.handlers,
-            *docs.handlers,
-            *sessions.handlers,
-            *admin_sessions.handlers,
-            *registrations.handlers,
-            *calls.handlers,
-            *webhooks.handlers,
-        ],
+        route_handlers=[*health.handlers, *docs.handlers, *options.handlers_for(api), *api],
+        plugins=[docs.StrictStructs()],
+        on_startup=[docs.finish],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"])],
         guards=[scope_guard],

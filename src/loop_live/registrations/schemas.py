@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 from msgspec import Meta
@@ -16,6 +16,7 @@ Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@
 class RegisterBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Exactly one of `patient_id` (a member) or `guest_email`."""
 
+    exactly_one_of: ClassVar[tuple[str, ...]] = ("patient_id", "guest_email")
     patient_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
     guest_email: Email | None = None
     role: Role = "participant"

@@ -27,7 +27,7 @@ class Received(msgspec.Struct):
     opt={"exclude_from_auth": True},
     status_code=200,
     security=[],
-    responses=http.errors(400, 401, 413, 503),
+    responses=http.errors(400, 401, 413, 429, 503),
     tags=["webhooks"],
 )
 async def stream_webhook(request: Request[Any, Any, Any]) -> Received:
