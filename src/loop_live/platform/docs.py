@@ -7,6 +7,7 @@ is the one place that edits the generated document (what Litestar cannot express
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 import msgspec
@@ -65,22 +66,49 @@ openapi_config = OpenAPIConfig(
 
 
 class StrictStructs(StructSchemaPlugin):
-    """Struct schemas that also say which fields are forbidden and which are exclusive."""
+    """Request bodies described by msgspec, the library that validates them.
+
+    Litestar's struct plugin drops constraints on optional fields and on list items and says
+    nothing of forbidden fields; msgspec's own JSON schema states exactly what it enforces.
+    """
 
     def to_openapi_schema(self, field_definition: Any, schema_creator: Any) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
         struct = field_definition.type_
         if struct.__struct_config__.forbid_unknown_fields:
-            schema.additional_properties = False
-        exclusive: tuple[str, ...] = getattr(struct, "exactly_one_of", ())
-        if exclusive:  # null counts as absent
-            schema.one_of = [
-                Schema(required=[name], properties={name: Schema(type=OpenAPIType.STRING)})
-                for name in exclusive
-            ]
+            _describe_request(schema, struct)
         return schema
 
 
+def _describe_request(schema: Schema, struct: Any) -> None:
+    generated = msgspec.json.schema(struct)
+    body = generated["$defs"][generated["$ref"].rsplit("/", 1)[1]]
+    schema.properties = {name: _schema(node) for name, node in body["properties"].items()}
+    schema.required = sorted(body.get("required", []))
+    schema.additional_properties = False
+    exclusive: tuple[str, ...] = getattr(struct, "exactly_one_of", ())
+    if exclusive:  # null counts as absent
+        schema.one_of = [
+            Schema(required=[name], properties={name: Schema(type=OpenAPIType.STRING)})
+            for name in exclusive
+        ]
+
+
+def _schema(node: dict[str, Any]) -> Schema:
+    """A flat JSON schema (no `$ref`) as Litestar's `Schema`: camelCase keys to fields."""
+    fields: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("items", "additionalProperties") and isinstance(value, dict):
+            value = _schema(value)
+        elif key in ("anyOf", "oneOf", "allOf"):
+            value = [_schema(option) for option in value]
+        elif key == "properties":
+            value = {name: _schema(option) for name, option in value.items()}
+        fields[_CAMEL.sub(r"_\1", key).lower()] = value
+    return Schema(**fields)
+
+
+_CAMEL = re.compile(r"([A-Z])")
 _DOCS_PAGE = PathItem(
     get=Operation(
         summary="The interactive API documentation (Swagger UI, served offline)",

@@ -77,8 +77,12 @@ def brand(request: Request[Any, Any, Any], requested: str | None = None) -> str:
     Every brand the request names is checked, so a header cannot contradict the body.
     """
     header = request.headers.get("x-brand-id")
+    caller = principal(request)
     if requested and header and requested != header:
+        # A brand-bound token naming another brand is 403 whichever way it names it.
+        caller.brand_for(requested)
+        caller.brand_for(header)
         raise ValidationFailed(
             "X-Brand-Id and brand_id name different brands", parameter="brand_id"
         )
-    return principal(request).brand_for(requested or header)
+    return caller.brand_for(requested or header)

@@ -10,7 +10,14 @@ from msgspec import UNSET, Meta, UnsetType
 
 Kind = Literal["live", "office_hours"]
 Status = Literal["scheduled", "live", "ended", "cancelled"]
-Instant = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an explicit offset")]
+Instant = Annotated[
+    datetime,
+    Meta(
+        tz=True,
+        description="RFC 3339 with an explicit offset, in the years 2000 to 2100",
+        extra_json_schema={"pattern": "^(20[0-9]{2}|2100)-"},
+    ),
+]
 Id = Annotated[str, Meta(min_length=1, max_length=128)]
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
 Description = Annotated[str, Meta(max_length=10_000)]
@@ -18,7 +25,8 @@ Category = Annotated[str, Meta(min_length=1, max_length=64)]
 Slug = Annotated[str, Meta(min_length=1, max_length=128)]
 Capacity = Annotated[int, Meta(gt=0, le=100_000)]
 Minutes = Annotated[int, Meta(gt=0, le=1440)]
-Url = Annotated[str, Meta(max_length=2048)]
+# An absolute http(s) URL, as `service._check_presentation` requires.
+Url = Annotated[str, Meta(max_length=2048, pattern="^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]")]
 Tag = Annotated[str, Meta(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], Meta(max_length=50)]
 CoHosts = Annotated[list[Id], Meta(max_length=20)]
