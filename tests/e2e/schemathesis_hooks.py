@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from loop_live.platform.cursor import CursorCodec
 
 _IDS = (("session_id", "LIVE_ST_SESSION_ID"), ("call_id", "LIVE_ST_CALL_ID"))
+_IDS = (("session_id", "LIVE_ST_SESSION_ID"), ("call_id", "LIVE_ST_CALL_ID"))
 _SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{16}$")
 
 
@@ -50,16 +51,13 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         _repair_query(query)
     path = case.path_parameters
     if isinstance(path, dict):
-        for name, variable in (
-            ("session_id", "LIVE_ST_SESSION_ID"),
-            ("call_id", "LIVE_ST_CALL_ID"),
-        ):
+        for name, variable in _IDS:
             if name in path and os.environ.get(variable):
                 path[name] = os.environ[variable]
     body = case.body
-    if isinstance(body, dict) and isinstance(body.get("brand_id"), str):
-        if 1 <= len(body["brand_id"]) <= 64:
-            body["brand_id"] = os.environ.get("LIVE_ST_BRAND", body["brand_id"])
+    brand = body.get("brand_id") if isinstance(body, dict) else None
+    if isinstance(brand, str) and 1 <= len(brand) <= 64:
+        body["brand_id"] = os.environ.get("LIVE_ST_BRAND", brand)
 
 
 # JSON Schema has no keyword for a range of instants: the document states years 2000 to 2100
