@@ -78,6 +78,7 @@ def schemathesis(location: str, workdir: Path, *args: str, **env: str) -> tuple[
         timeout=120,
         check=False,
     )
+    print(summary(done.stdout))  # shown with `pytest -s`: the figures of the run
     return done.returncode, done.stdout + done.stderr
 
 
