@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
 from loop_live.calls import routes as calls
-from loop_live.platform import docs, health, logs, metrics, observe
+from loop_live.platform import docs, health, logs, metrics, observe, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
 from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
@@ -61,17 +61,23 @@ def create_app(settings: Settings) -> Litestar:
                 await db.close()
                 log.info("database pool closed")
 
+    api = [
+        *sessions.handlers,
+        *admin_sessions.handlers,
+        *registrations.handlers,
+        *calls.handlers,
+        *webhooks.handlers,
+    ]
     app = Litestar(
         route_handlers=[
             *health.handlers,
             *metrics.handlers,
             *docs.handlers,
-            *sessions.handlers,
-            *admin_sessions.handlers,
-            *registrations.handlers,
-            *calls.handlers,
-            *webhooks.handlers,
+            *options.handlers_for(api),
+            *api,
         ],
+        plugins=[docs.StrictStructs()],
+        on_startup=[docs.finish],
         lifespan=[lifespan, metrics.lifespan],
         middleware=[
             DefineMiddleware(FailureLimitMiddleware, limiter=limiter),

@@ -16,7 +16,7 @@ from loop_live.platform.auth.principal import READ, WRITE
 from loop_live.platform.uow import json_response, mutate
 
 AnyRequest = Request[Any, Any, Any]
-PROVIDER_ERRORS = {**http.WRITE_ERRORS, **http.errors(502, 503)}
+PROVIDER_ERRORS = http.PROVIDER_ERRORS
 
 
 @post(
@@ -26,7 +26,9 @@ PROVIDER_ERRORS = {**http.WRITE_ERRORS, **http.errors(502, 503)}
     responses=PROVIDER_ERRORS,
     tags=["calls"],
 )
-async def create_call(request: AnyRequest, data: JSONBody[CallCreate]) -> Response[Call]:
+async def create_call(
+    request: AnyRequest, data: JSONBody[CallCreate], idempotency_key: http.IdempotencyKey = None
+) -> Response[Call]:
     rt = http.runtime(request)
     brand = http.brand(request)
     call_id = await service.open_call(rt.provider, http.principal(request), data)
@@ -68,7 +70,10 @@ async def get_call(request: AnyRequest, call_id: FromPath[str]) -> Response[Call
     tags=["calls"],
 )
 async def call_token(
-    request: AnyRequest, call_id: FromPath[str], data: JSONBody[CallTokenRequest]
+    request: AnyRequest,
+    call_id: FromPath[str],
+    data: JSONBody[CallTokenRequest],
+    idempotency_key: http.IdempotencyKey = None,
 ) -> Response[CallToken]:
     """A provider user token scoped to this call; the host's token carries the host role."""
     provider = http.runtime(request).provider
@@ -86,7 +91,9 @@ async def call_token(
     responses=PROVIDER_ERRORS,
     tags=["calls"],
 )
-async def end_call(request: AnyRequest, call_id: FromPath[str]) -> Response[Call]:
+async def end_call(
+    request: AnyRequest, call_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
+) -> Response[Call]:
     """End the provider call, then mark the row ended (ending twice is harmless)."""
     rt = http.runtime(request)
     brand = http.brand(request)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter
 
 from loop_live.platform.auth import Principal
 from loop_live.platform.errors import ValidationFailed
@@ -22,7 +23,7 @@ _DESCRIPTIONS = {
     413: "payload_too_large",
     429: "rate_limited (with Retry-After)",
     502: "provider_error: the video provider failed",
-    503: "provider_not_configured / unavailable",
+    503: "unavailable (database or identity service, with Retry-After) / provider_not_configured",
 }
 
 
@@ -33,13 +34,31 @@ class ErrorBody(msgspec.Struct):
 
 def errors(*statuses: int) -> dict[int, ResponseSpec]:
     return {
-        status: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[status])
+        status: ResponseSpec(
+            data_container=ErrorBody, description=_DESCRIPTIONS[status], generate_examples=False
+        )
         for status in statuses
     }
 
 
-READ_ERRORS = errors(400, 401, 403, 404, 429)
-WRITE_ERRORS = errors(400, 401, 403, 404, 409, 412, 413, 429)
+# Every route behind a token: a bad token or brand, a missing scope, the rate limit, the database.
+_GUARDED = (400, 401, 403, 429, 503)
+LIST_ERRORS = errors(*_GUARDED)
+READ_ERRORS = errors(*_GUARDED, 404)
+WRITE_ERRORS = errors(*_GUARDED, 404, 409, 412, 413)
+PROVIDER_ERRORS = errors(*_GUARDED, 404, 409, 412, 413, 502)
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        # documentation only: `idempotency.check_key` enforces it and names the header
+        schema_extra={"minLength": 1, "maxLength": 128, "pattern": r"^[\x20-\x7e]+$"},
+        description="1 to 128 printable ASCII characters. Replays the stored response of an"
+        " earlier success with the same key and body; the same key with another body is 409."
+        " Kept 24 hours.",
+    ),
+]
 
 
 def runtime(request: Request[Any, Any, Any]) -> Runtime:
@@ -58,8 +77,12 @@ def brand(request: Request[Any, Any, Any], requested: str | None = None) -> str:
     Every brand the request names is checked, so a header cannot contradict the body.
     """
     header = request.headers.get("x-brand-id")
+    caller = principal(request)
     if requested and header and requested != header:
+        # A brand-bound token naming another brand is 403 whichever way it names it.
+        caller.brand_for(requested)
+        caller.brand_for(header)
         raise ValidationFailed(
             "X-Brand-Id and brand_id name different brands", parameter="brand_id"
         )
-    return principal(request).brand_for(requested or header)
+    return caller.brand_for(requested or header)

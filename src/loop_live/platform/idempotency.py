@@ -45,9 +45,9 @@ _SAVE = Sql(
 
 
 def check_key(key: str) -> str:
-    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
         raise ValidationFailed(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
             parameter="Idempotency-Key",
         )
     return key

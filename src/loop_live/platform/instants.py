@@ -19,7 +19,12 @@ FIRST_YEAR, LAST_YEAR = EARLIEST.year, LATEST.year - 1
 RANGE_TEXT = "from 2000-01-01T00:00:00Z up to, not including, 2101-01-01T00:00:00Z"
 
 Instant = Annotated[
-    datetime, Meta(tz=True, description=f"RFC 3339 with an explicit offset, {RANGE_TEXT}")
+    datetime,
+    Meta(
+        tz=True,
+        description=f"RFC 3339 with an explicit offset, {RANGE_TEXT}",
+        extra_json_schema={"pattern": "^(20[0-9]{2}|2100)-"},
+    ),
 ]
 
 

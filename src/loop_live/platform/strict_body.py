@@ -8,6 +8,9 @@ Before that, the body must be a document the service can hold and hand on: valid
 nested at most MAX_DEPTH levels (deeper documents exhaust the decoder's recursion or, stored,
 fail later when an event is encoded) and free of NUL characters (PostgreSQL text and jsonb
 cannot store them).
+
+A JSON number with a zero fraction (`327.0`, `1e2`) is an integer, as JSON Schema (and so the
+OpenAPI document) says: it is read as an int before the strict check.
 """
 
 from __future__ import annotations
@@ -20,9 +23,19 @@ from litestar import Request
 from litestar.handlers import HTTPRouteHandler
 
 from loop_live.platform.errors import ValidationFailed
+from loop_live.platform.idempotency import check_key
 
 MAX_DEPTH = 32
 _PATH = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<path>[^`]*)`$")
+_MUTATING = frozenset({"POST", "PATCH", "DELETE"})
+
+
+def _number(literal: str) -> int | float:
+    value = float(literal)
+    return int(value) if value.is_integer() else value
+
+
+_DECODER = msgspec.json.Decoder(float_hook=_number)
 
 
 def _model(handler: HTTPRouteHandler) -> type[Any] | None:
@@ -33,15 +46,21 @@ def _model(handler: HTTPRouteHandler) -> type[Any] | None:
 
 
 async def check_body(request: Request[Any, Any, Any]) -> None:
+    # A malformed Idempotency-Key is refused before any step that runs ahead of the
+    # transaction (a join's checks, a provider call) could answer something else.
+    key = request.headers.get("idempotency-key")
+    if key is not None and request.method in _MUTATING:
+        check_key(key)
     model = _model(request.route_handler)
     if model is None:
         return
     body = await request.body()
     if not body.strip():
         return  # the framework reports the missing body
-    check_document(decode_document(body))
+    document = decode_document(body)
+    check_document(document)
     try:
-        msgspec.json.decode(body, type=model)
+        msgspec.convert(document, type=model, strict=True)
     except msgspec.ValidationError as exc:
         raise ValidationFailed(_message(str(exc))) from None
 
@@ -49,7 +68,7 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
 def decode_document(body: bytes) -> Any:
     """The body as plain JSON values; 400 when it is not UTF-8 JSON a decoder can finish."""
     try:
-        return msgspec.json.decode(body)
+        return _DECODER.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ValidationFailed(f"the request body is not valid UTF-8 JSON: {exc}") from None
     except RecursionError:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import ADMIN, WRITE
 from loop_live.platform.uow import json_response, mutate
 from loop_live.registrations import listing, service
 from loop_live.registrations.schemas import RegisterBody, Registration, RegistrationPage
+from loop_live.sessions import params as q
+
+AGAIN = ResponseSpec(
+    data_container=Registration,
+    description="Already registered: the existing registration, unchanged",
+    generate_examples=False,
+)
+Status = Annotated[str | None, QueryParameter(pattern=f"^({'|'.join(listing.STATUSES)})$")]
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -24,7 +33,10 @@ AnyRequest = Request[Any, Any, Any]
     tags=["registrations"],
 )
 async def register(
-    request: AnyRequest, session_id: FromPath[str], data: JSONBody[RegisterBody]
+    request: AnyRequest,
+    session_id: FromPath[str],
+    data: JSONBody[RegisterBody],
+    idempotency_key: http.IdempotencyKey = None,
 ) -> Response[Registration]:
     """Register a member (`patient_id`) or a guest (`guest_email`); a full session is 412."""
     return await mutate(
@@ -38,10 +50,12 @@ async def register(
     "/v1/sessions/{session_id:str}/registrations",
     opt={"scope": WRITE},
     status_code=201,
-    responses=http.WRITE_ERRORS,
+    responses={**http.WRITE_ERRORS, 200: AGAIN},
     tags=["registrations"],
 )
-async def register_self(request: AnyRequest, session_id: FromPath[str]) -> Response[Registration]:
+async def register_self(
+    request: AnyRequest, session_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
+) -> Response[Registration]:
     """Register the caller: 201 registered or waitlisted, 200 with the existing registration."""
     return await mutate(
         request,
@@ -56,7 +70,9 @@ async def register_self(request: AnyRequest, session_id: FromPath[str]) -> Respo
     responses=http.WRITE_ERRORS,
     tags=["registrations"],
 )
-async def unregister_self(request: AnyRequest, session_id: FromPath[str]) -> Response[Registration]:
+async def unregister_self(
+    request: AnyRequest, session_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
+) -> Response[Registration]:
     """Cancel the caller's registration; the oldest waitlisted registration takes the seat."""
     return await mutate(
         request,
@@ -73,9 +89,9 @@ async def unregister_self(request: AnyRequest, session_id: FromPath[str]) -> Res
 async def admin_list_registrations(
     request: AnyRequest,
     session_id: FromPath[str],
-    status: FromQuery[str | None] = None,
-    limit: FromQuery[int | None] = None,
-    cursor: FromQuery[str | None] = None,
+    status: Status = None,
+    limit: q.Limit = None,
+    cursor: q.Cursor = None,
 ) -> Response[RegistrationPage]:
     rt = http.runtime(request)
     query = listing.build(session_id, status, limit, cursor, rt.cursors)

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 from msgspec import Meta
 
 Role = Literal["host", "participant", "guest"]
 RegistrationStatus = Literal["registered", "waitlist", "cancelled"]
-Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# `\s` differs between Python and the ECMA regexes of JSON Schema (\x1c-\x1f, \x85, \ufeff), and
+# Python's `$` also matches before a final newline: both are spelled out, so the document and
+# the check agree on every string.
+_PART = r"[^@\s\x1c-\x1f\x85\ufeff]+"
+Email = Annotated[
+    str, Meta(min_length=3, max_length=320, pattern=rf"^{_PART}@{_PART}\.{_PART}$(?!\n)")
+]
 
 
 class RegisterBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Exactly one of `patient_id` (a member) or `guest_email`."""
 
+    exactly_one_of: ClassVar[tuple[str, ...]] = ("patient_id", "guest_email")
     patient_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
     guest_email: Email | None = None
     role: Role = "participant"

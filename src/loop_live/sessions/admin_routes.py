@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 from litestar import Response, get, patch
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import ADMIN
 from loop_live.platform.uow import mutate
 from loop_live.sessions import listing, service
+from loop_live.sessions import params as q
 from loop_live.sessions.routes import AnyRequest, respond_page
 from loop_live.sessions.schemas import AdminSessionPatch, Session, SessionPage
 
 
-@get("/v1/admin/sessions", opt={"scope": ADMIN}, responses=http.READ_ERRORS, tags=["admin"])
+@get("/v1/admin/sessions", opt={"scope": ADMIN}, responses=http.LIST_ERRORS, tags=["admin"])
 async def admin_list_sessions(
     request: AnyRequest,
-    brand_id: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
-    kind: FromQuery[str | None] = None,
-    limit: FromQuery[int | None] = None,
-    cursor: FromQuery[str | None] = None,
+    brand_id: q.Text = None,
+    status: q.Statuses = None,
+    kind: q.Kind = None,
+    limit: q.Limit = None,
+    cursor: q.Cursor = None,
 ) -> Response[SessionPage]:
     params = listing.ListParams(
         brand=http.brand(request, brand_id),
@@ -40,7 +41,10 @@ async def admin_list_sessions(
     tags=["admin"],
 )
 async def admin_update_session(
-    request: AnyRequest, session_id: FromPath[str], data: JSONBody[AdminSessionPatch]
+    request: AnyRequest,
+    session_id: FromPath[str],
+    data: JSONBody[AdminSessionPatch],
+    idempotency_key: http.IdempotencyKey = None,
 ) -> Response[Session]:
     """Reschedule, edit, cancel (`status: cancelled`) or reinstate (`status: scheduled`)."""
     return await mutate(

@@ -90,7 +90,7 @@ def _choice(parameter: str, value: str | None, allowed: tuple[str, ...]) -> str 
 def _statuses(raw: str | None) -> tuple[str, ...]:
     if raw is None:
         return ()
-    statuses = tuple(dict.fromkeys(s.strip() for s in raw.split(",")))
+    statuses = tuple(dict.fromkeys(s.strip(" ") for s in raw.split(",")))
     for status in statuses:
         _choice("status", status, STATUSES)
     return statuses

@@ -6,35 +6,36 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import READ, WRITE
 from loop_live.platform.clock import utcnow
 from loop_live.platform.uow import json_response, mutate
 from loop_live.sessions import joining, listing, service
+from loop_live.sessions import params as q
 from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import Session, SessionCreate, SessionPage, SessionPatch
 
 AnyRequest = Request[Any, Any, Any]
 
 
-@get("/v1/live/sessions", opt={"scope": READ}, responses=http.READ_ERRORS, tags=["sessions"])
+@get("/v1/live/sessions", opt={"scope": READ}, responses=http.LIST_ERRORS, tags=["sessions"])
 async def list_sessions(
     request: AnyRequest,
-    brand_id: FromQuery[str | None] = None,
-    host_user_id: FromQuery[str | None] = None,
-    host_id: FromQuery[str | None] = None,
-    community_id: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
-    upcoming_only: FromQuery[str | None] = None,
-    upcoming: FromQuery[str | None] = None,
-    cursor: FromQuery[str | None] = None,
-    limit: FromQuery[int | None] = None,
-    month: FromQuery[str | None] = None,
-    tz: FromQuery[str | None] = None,
-    kind: FromQuery[str | None] = None,
-    category: FromQuery[str | None] = None,
+    brand_id: q.Text = None,
+    host_user_id: q.Text = None,
+    host_id: q.Text = None,
+    community_id: q.Text = None,
+    status: q.Statuses = None,
+    upcoming_only: q.Flag = None,
+    upcoming: q.Flag = None,
+    cursor: q.Cursor = None,
+    limit: q.Limit = None,
+    month: q.Month = None,
+    tz: q.Zone = None,
+    kind: q.Kind = None,
+    category: q.Text = None,
 ) -> Response[SessionPage]:
     """List a brand's sessions, oldest first, in keyset pages (SPEC §4)."""
     params = listing.ListParams(
@@ -89,7 +90,9 @@ async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Respons
     tags=["sessions"],
     status_code=201,
 )
-async def create_session(request: AnyRequest, data: JSONBody[SessionCreate]) -> Response[Session]:
+async def create_session(
+    request: AnyRequest, data: JSONBody[SessionCreate], idempotency_key: http.IdempotencyKey = None
+) -> Response[Session]:
     """Schedule a session; the host is the caller unless the caller holds manage:live."""
     brand = http.brand(request, data.brand_id)
     return await mutate(
@@ -104,7 +107,10 @@ async def create_session(request: AnyRequest, data: JSONBody[SessionCreate]) -> 
     tags=["sessions"],
 )
 async def update_session(
-    request: AnyRequest, session_id: FromPath[str], data: JSONBody[SessionPatch]
+    request: AnyRequest,
+    session_id: FromPath[str],
+    data: JSONBody[SessionPatch],
+    idempotency_key: http.IdempotencyKey = None,
 ) -> Response[Session]:
     """Edit a session as its host, a co-host, or with manage:live."""
     return await mutate(
@@ -117,11 +123,14 @@ async def update_session(
     "/v1/sessions/{session_id:str}/join",
     opt={"scope": WRITE},
     status_code=200,
-    responses={**http.WRITE_ERRORS, **http.errors(502, 503)},
+    responses=http.PROVIDER_ERRORS,
     tags=["sessions"],
 )
 async def join_session(
-    request: AnyRequest, session_id: FromPath[str], data: JSONBody[joining.JoinBody]
+    request: AnyRequest,
+    session_id: FromPath[str],
+    data: JSONBody[joining.JoinBody],
+    idempotency_key: http.IdempotencyKey = None,
 ) -> Response[joining.JoinToken]:
     """A video token for the host, a co-host or a registered member, inside the join window."""
     rt = http.runtime(request)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, post
+from litestar.params import HeaderParameter
 
 from loop_live.platform import http, strict_body
 from loop_live.platform.clock import utcnow
@@ -17,6 +18,23 @@ from loop_live.webhooks import events, service
 
 _GZIP_MAGIC = b"\x1f\x8b"
 log = logging.getLogger("loop_live.webhooks")
+
+
+Signature = Annotated[
+    str | None,
+    HeaderParameter(
+        name="X-Signature",
+        description="Hex HMAC-SHA256 of the raw body keyed by the provider API secret."
+        " Missing or wrong: 401 invalid_signature.",
+    ),
+]
+WebhookId = Annotated[
+    str | None,
+    HeaderParameter(
+        name="X-Webhook-Id",
+        description="Makes retries no-ops; without it the SHA-256 of the body does.",
+    ),
+]
 
 
 class Received(msgspec.Struct, omit_defaults=True):
@@ -33,21 +51,22 @@ class Received(msgspec.Struct, omit_defaults=True):
     responses=http.errors(400, 401, 413, 429, 503),
     tags=["webhooks"],
 )
-async def stream_webhook(request: Request[Any, Any, Any]) -> Received:
+async def stream_webhook(
+    request: Request[Any, Any, Any], signature: Signature = None, webhook_id: WebhookId = None
+) -> Received:
     """GetStream Video events: `X-Signature` is the hex HMAC-SHA256 of the raw body keyed by
     the API secret; `X-Webhook-Id` makes retries no-ops."""
     rt = http.runtime(request)
     body = _inflate(await request.body(), rt.settings.max_body_bytes)
-    signature = request.headers.get("x-signature", "")
     if not signature or not rt.provider.signature_valid(body, signature):
         raise InvalidSignature("missing or wrong X-Signature")
     try:
         event = events.parse(strict_body.decode_document(body), utcnow())
     except (ValidationFailed, events.Unusable) as exc:
         return _ignored(str(exc))
-    webhook_id = request.headers.get("x-webhook-id") or hashlib.sha256(body).hexdigest()
+    delivery = webhook_id or hashlib.sha256(body).hexdigest()
     async with rt.db.write() as conn:
-        outcome = await service.handle(conn, rt.provider.name, webhook_id[:200], event)
+        outcome = await service.handle(conn, rt.provider.name, delivery[:200], event)
     return Received(received=True, outcome=outcome)
 
 
