@@ -175,3 +175,20 @@ async def test_brand_id_of_another_brand_is_forbidden(
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
     assert await session_count(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("http://[", 201),
+        ("HttP://\u009aKO[/", 201),
+        ("ftp://example.com/a.png", 400),
+        ("https://", 400),
+    ],
+)
+async def test_cover_image_url_is_judged_by_its_documented_pattern_alone(
+    client: httpx.AsyncClient, tokens: Tokens, url: str, status: int
+) -> None:
+    # "http://[" used to reach urlsplit, which raises on an unclosed IPv6 bracket: a 500.
+    response = await create(client, tokens.admin(), cover_image_url=url)
+    assert response.status_code == status, response.text

@@ -23,6 +23,7 @@ from litestar.openapi.spec import (
     OpenAPIType,
     Operation,
     PathItem,
+    Reference,
     Schema,
     SecurityScheme,
 )
@@ -82,7 +83,7 @@ class StrictStructs(StructSchemaPlugin):
 
 def _describe_request(schema: Schema, struct: Any) -> None:
     generated = msgspec.json.schema(struct)
-    body = generated["$defs"][generated["$ref"].rsplit("/", 1)[1]]
+    body = _storable(generated["$defs"][generated["$ref"].rsplit("/", 1)[1]])
     schema.properties = {name: _schema(node) for name, node in body["properties"].items()}
     schema.required = sorted(body.get("required", []))
     schema.additional_properties = False
@@ -94,11 +95,53 @@ def _describe_request(schema: Schema, struct: Any) -> None:
         ]
 
 
-def _schema(node: dict[str, Any]) -> Schema:
-    """A flat JSON schema (no `$ref`) as Litestar's `Schema`: camelCase keys to fields."""
+# No string may hold NUL (PostgreSQL cannot store it; `strict_body` refuses it), and free-form
+# objects (`metadata`) hold JSON values under the same rule. Nesting depth (at most 32 levels)
+# has no JSON Schema keyword; it is stated in the description.
+NO_NUL = r"^[^\u0000]*$"
+JSON_VALUE = "JsonValue"
+_JSON_VALUE_REF = {"$ref": f"#/components/schemas/{JSON_VALUE}"}
+_JSON_VALUE_SCHEMA = Schema(
+    description="Any JSON value without NUL characters, nested at most 32 levels deep",
+    any_of=[
+        Schema(type=OpenAPIType.NULL),
+        Schema(type=OpenAPIType.BOOLEAN),
+        Schema(type=OpenAPIType.NUMBER),
+        Schema(type=OpenAPIType.STRING, pattern=NO_NUL),
+        Schema(type=OpenAPIType.ARRAY, items=Reference(_JSON_VALUE_REF["$ref"])),
+        Schema(
+            type=OpenAPIType.OBJECT,
+            property_names=Schema(pattern=NO_NUL),
+            additional_properties=Reference(_JSON_VALUE_REF["$ref"]),
+        ),
+    ],
+)
+
+
+def _storable(node: Any) -> Any:
+    """The msgspec schema with the storage rules added to every string and free-form object."""
+    if isinstance(node, list):
+        return [_storable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _storable(value) for key, value in node.items()}
+    if node.get("type") == "string" and "format" not in node:
+        if "pattern" in node:
+            node["allOf"] = [{"pattern": NO_NUL}]
+        else:
+            node["pattern"] = NO_NUL
+    if node.get("type") == "object" and "properties" not in node:
+        node.update(propertyNames={"pattern": NO_NUL}, additionalProperties=_JSON_VALUE_REF)
+    return node
+
+
+def _schema(node: dict[str, Any]) -> Schema | Reference:
+    """A JSON schema as Litestar's `Schema`: camelCase keys to fields."""
+    if "$ref" in node:
+        return Reference(node["$ref"])
     fields: dict[str, Any] = {}
     for key, value in node.items():
-        if key in ("items", "additionalProperties") and isinstance(value, dict):
+        if key in ("items", "additionalProperties", "propertyNames") and isinstance(value, dict):
             value = _schema(value)
         elif key in ("anyOf", "oneOf", "allOf"):
             value = [_schema(option) for option in value]
@@ -142,6 +185,8 @@ def finish(app: Litestar) -> None:
                     operation.security = []
     if schema.paths is not None:
         schema.paths["/docs"] = _DOCS_PAGE
+    if schema.components.schemas is not None:
+        schema.components.schemas[JSON_VALUE] = _JSON_VALUE_SCHEMA
 
 
 @get(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import UNSET
@@ -159,11 +158,7 @@ def _check_capacity(state: repo.SessionState, changes: dict[str, Any]) -> None:
 
 
 def _check_presentation(values: dict[str, Any]) -> None:
-    url = values.get("cover_image_url")
-    if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValidationFailed("cover_image_url: must be an absolute http(s) URL")
+    # cover_image_url's shape is the `Url` type's pattern, checked when the body is decoded.
     metadata = values.get("metadata")
     if metadata is not None and len(msgspec.json.encode(metadata)) > MAX_METADATA_BYTES:
         raise ValidationFailed(f"metadata: larger than {MAX_METADATA_BYTES} bytes of JSON")
