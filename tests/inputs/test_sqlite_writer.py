@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from loop_live.platform.db import Sql
+from loop_live.platform.db import DatabaseLimits, Sql
 from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.db.sqlite import SqliteDatabase
 
@@ -44,7 +44,9 @@ async def sqlite_url(tmp_path: Path) -> str:
 
 
 async def test_a_failed_read_inside_a_write_leaves_other_writers_free(sqlite_url: str) -> None:
-    here, other = await SqliteDatabase.open(sqlite_url, 1), await SqliteDatabase.open(sqlite_url, 1)
+    limits = DatabaseLimits()
+    here = await SqliteDatabase.open(sqlite_url, 1, limits)
+    other = await SqliteDatabase.open(sqlite_url, 1, limits)
     try:
         async with here.write() as conn:
             await conn.execute(_BROKEN, {"id": "0-broken", "at": _UNREADABLE})

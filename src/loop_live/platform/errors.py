@@ -119,11 +119,12 @@ def _from_framework(exc: HTTPException) -> LiveError:
     """Map the framework's own errors (routing, body decoding) onto the contract's codes."""
     if isinstance(exc, ValidationException):
         problems = exc.extra if isinstance(exc.extra, list) else []
-        return (
-            ValidationFailed(_validation_message(problems), errors=problems)
-            if problems
-            else (ValidationFailed(str(exc.detail)))
-        )
+        if not problems:
+            return ValidationFailed(str(exc.detail))
+        parameter = _parameter(problems)
+        if parameter is not None:  # the same shape as the service's own parameter errors
+            return ValidationFailed(_validation_message(problems), parameter=parameter)
+        return ValidationFailed(_validation_message(problems), errors=problems)
     if isinstance(exc, NotFoundException):
         return NotFound(exc.detail if exc.detail != "Not Found" else "no such route")
     if isinstance(exc, MethodNotAllowedException):
@@ -141,6 +142,17 @@ def _from_framework(exc: HTTPException) -> LiveError:
     error = LiveError(str(exc.detail))
     error.status, error.code = exc.status_code, "http_error"
     return error
+
+
+def _parameter(problems: list[Any]) -> str | None:
+    """The one query, path or header parameter a framework validation error is about."""
+    if len(problems) != 1 or not isinstance(problems[0], dict):
+        return None
+    problem = problems[0]
+    return str(problem["key"]) if problem.get("source") in _PARAMETER_SOURCES else None
+
+
+_PARAMETER_SOURCES = ("query", "path", "header", "cookie")
 
 
 def _validation_message(problems: list[Any]) -> str:

@@ -35,7 +35,8 @@ def _number(literal: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-_DECODER = msgspec.json.Decoder(float_hook=_number)
+_INTEGRAL = msgspec.json.Decoder(float_hook=_number)
+_PLAIN = msgspec.json.Decoder()
 
 
 def _model(handler: HTTPRouteHandler) -> type[Any] | None:
@@ -57,7 +58,7 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
     body = await request.body()
     if not body.strip():
         return  # the framework reports the missing body
-    document = decode_document(body)
+    document = decode_document(body, _INTEGRAL)
     check_document(document)
     try:
         msgspec.convert(document, type=model, strict=True)
@@ -65,10 +66,10 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
         raise ValidationFailed(_message(str(exc))) from None
 
 
-def decode_document(body: bytes) -> Any:
+def decode_document(body: bytes, decoder: msgspec.json.Decoder[Any] = _PLAIN) -> Any:
     """The body as plain JSON values; 400 when it is not UTF-8 JSON a decoder can finish."""
     try:
-        return _DECODER.decode(body)
+        return decoder.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ValidationFailed(f"the request body is not valid UTF-8 JSON: {exc}") from None
     except RecursionError:

@@ -177,8 +177,9 @@ class SqliteDatabase:
             await old.close()
 
     def usage(self) -> tuple[int, int]:
-        readers_in_use = len(self._all) - 1 - self._readers.qsize()
-        return readers_in_use + self._write_lock.locked(), len(self._all)
+        size = len(self._all) - 1  # the /readyz probe is not one of the pool's connections
+        readers_in_use = size - 1 - self._readers.qsize()
+        return readers_in_use + self._write_lock.locked(), size
 
     async def ping(self) -> None:
         with sqlite_faults():
