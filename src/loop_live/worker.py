@@ -11,6 +11,10 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
 
 from loop_live.platform import retention
 from loop_live.platform.clock import utcnow
@@ -18,11 +22,23 @@ from loop_live.platform.db import Database, open_database
 from loop_live.platform.settings import Settings
 
 log = logging.getLogger("loop_live.worker")
-Job = Callable[[Database, Settings], Awaitable[None]]
 
 
-async def prune(db: Database, settings: Settings) -> None:
-    pruned = await retention.prune(db, utcnow(), settings)
+@dataclass(frozen=True, slots=True)
+class WorkerContext:
+    """What every scheduled job gets: storage, settings, an HTTP client and the clock."""
+
+    db: Database
+    settings: Settings
+    http: httpx.AsyncClient
+    now: Callable[[], datetime] = utcnow
+
+
+Job = Callable[[WorkerContext], Awaitable[None]]
+
+
+async def prune(ctx: WorkerContext) -> None:
+    pruned = await retention.prune(ctx.db, ctx.now(), ctx.settings)
     log.info("retention pruned %s", " ".join(f"{t}={n}" for t, n in pruned.items()))
 
 
@@ -35,21 +51,26 @@ async def run(settings: Settings, *, once: bool, interval: float) -> None:
     db = await open_database(settings.database_url, 2)
     log.info("worker started (every %s s)", interval)
     try:
-        while not stop.is_set():
-            await run_jobs(db, settings, raise_errors=once)
-            if once:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+        async with httpx.AsyncClient(timeout=settings.stream_timeout_seconds) as http:
+            await _loop(WorkerContext(db, settings, http), stop, once=once, interval=interval)
     finally:
         await db.close()
         log.info("worker stopped")
 
 
-async def run_jobs(db: Database, settings: Settings, *, raise_errors: bool) -> None:
+async def _loop(ctx: WorkerContext, stop: asyncio.Event, *, once: bool, interval: float) -> None:
+    while not stop.is_set():
+        await run_jobs(ctx, raise_errors=once)
+        if once:
+            break
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+async def run_jobs(ctx: WorkerContext, *, raise_errors: bool) -> None:
     for job in JOBS:
         try:
-            await job(db, settings)
+            await job(ctx)
         except Exception:
             if raise_errors:
                 raise
