@@ -36,7 +36,7 @@ from loop_live.demo import generator
 from loop_live.platform.auth.verifiers import mint_dev_token
 from loop_live.platform.clock import utcnow
 from loop_live.platform.cursor import CursorCodec
-from loop_live.platform.db import Row, Sql
+from loop_live.platform.db import DatabaseLimits, Row, Sql
 from loop_live.platform.db.database import Dialect, Params
 from loop_live.platform.db.migrate import MIGRATIONS, upgrade
 from loop_live.platform.db.postgres import PostgresDatabase, asyncpg_dsn
@@ -195,7 +195,7 @@ async def list_statement(
 @asynccontextmanager
 async def _server_like(url: str) -> AsyncIterator[asyncpg.Connection]:
     """A connection opened as the server opens its own (plan cache mode, JIT, time zone)."""
-    db = await PostgresDatabase.open(url, 1)
+    db = await PostgresDatabase.open(url, 1, DatabaseLimits())
     try:
         async with db.read() as conn:
             yield conn.raw
@@ -562,6 +562,10 @@ def server_env(a: argparse.Namespace, auth_secret: str) -> dict[str, str]:
         "LIVE_AUTH_SECRET": auth_secret,
         "LIVE_STREAM_API_SECRET": secrets.token_hex(20),
         "LIVE_LOG_LEVEL": "WARNING",
+        # wrk sends every request with one token: the per-client limits would answer 429.
+        "LIVE_RATE_LIMIT_READS": "0",
+        "LIVE_RATE_LIMIT_WRITES": "0",
+        "LIVE_RATE_LIMIT_ADMIN": "0",
     }
     if a.pool_size is not None:
         env["LIVE_DATABASE_POOL_SIZE"] = str(a.pool_size)
