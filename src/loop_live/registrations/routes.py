@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Request, Response, delete, get, post
+from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import ADMIN, WRITE
-from loop_live.platform.uow import json_response, mutate
+from loop_live.platform.http import AnyRequest
+from loop_live.platform.uow import mutate, read
 from loop_live.registrations import listing, service
 from loop_live.registrations.schemas import RegisterBody, Registration, RegistrationPage
 from loop_live.sessions import params as q
@@ -21,8 +22,6 @@ AGAIN = ResponseSpec(
     generate_examples=False,
 )
 Status = Annotated[str | None, QueryParameter(pattern=f"^({'|'.join(listing.STATUSES)})$")]
-
-AnyRequest = Request[Any, Any, Any]
 
 
 @post(
@@ -93,11 +92,8 @@ async def admin_list_registrations(
     limit: q.Limit = None,
     cursor: q.Cursor = None,
 ) -> Response[RegistrationPage]:
-    rt = http.runtime(request)
-    query = listing.build(session_id, status, limit, cursor, rt.cursors)
-    async with rt.db.read() as conn:
-        page = await listing.page(conn, http.brand(request), query, rt.cursors)
-    return json_response(page)
+    cursors = http.runtime(request).cursors
+    return await read(request, listing.lister(session_id, status, limit, cursor, cursors))
 
 
 handlers = [register, register_self, unregister_self, admin_list_registrations]

@@ -7,10 +7,10 @@ from litestar.params import FromPath, JSONBody
 
 from loop_live.platform import http
 from loop_live.platform.auth.principal import ADMIN
-from loop_live.platform.uow import mutate
+from loop_live.platform.http import AnyRequest
+from loop_live.platform.uow import mutate, read
 from loop_live.sessions import listing, service
 from loop_live.sessions import params as q
-from loop_live.sessions.routes import AnyRequest, respond_page
 from loop_live.sessions.schemas import AdminSessionPatch, Session, SessionPage
 
 
@@ -31,7 +31,9 @@ async def admin_list_sessions(
         status=status,
         kind=kind,
     )
-    return await respond_page(request, params)
+    return await read(
+        request, listing.lister(params, http.runtime(request).cursors), brand=params.brand
+    )
 
 
 @patch(

@@ -11,7 +11,8 @@ from zoneinfo import available_timezones
 
 from litestar.params import QueryParameter
 
-from loop_live.sessions.listing import KINDS, MAX_LIMIT, STATUSES
+from loop_live.platform.paging import MAX_LIMIT
+from loop_live.sessions.listing import KINDS, STATUSES
 
 
 def _one_of(values: tuple[str, ...]) -> str:
