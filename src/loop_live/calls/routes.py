@@ -7,7 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from loop_live.calls import service
 from loop_live.calls.schemas import Call, CallCreate, CallToken, CallTokenRequest, CallWithLive
-from loop_live.platform import http
+from loop_live.platform import http, options
 from loop_live.platform.auth.principal import READ, WRITE
 from loop_live.platform.http import AnyRequest
 from loop_live.platform.uow import mutate, read
@@ -16,11 +16,9 @@ PROVIDER_ERRORS = http.PROVIDER_ERRORS
 
 
 @post(
-    "/v1/live/calls",
-    opt={"scope": WRITE},
+    "/",
     status_code=201,
     responses=PROVIDER_ERRORS,
-    tags=["calls"],
 )
 async def create_call(
     request: AnyRequest, data: JSONBody[CallCreate], idempotency_key: http.IdempotencyKey = None
@@ -34,9 +32,7 @@ async def create_call(
     )
 
 
-@get(
-    "/v1/live/calls/{call_id:str}", opt={"scope": READ}, responses=http.READ_ERRORS, tags=["calls"]
-)
+@get("/{call_id:str}", opt={"scope": READ}, responses=http.READ_ERRORS)
 async def get_call(request: AnyRequest, call_id: FromPath[str]) -> Response[CallWithLive]:
     """The stored call, with the provider's live status when it answers (else `live: null`)."""
     provider = http.runtime(request).provider
@@ -48,11 +44,9 @@ async def get_call(request: AnyRequest, call_id: FromPath[str]) -> Response[Call
 
 
 @post(
-    "/v1/live/calls/{call_id:str}/token",
-    opt={"scope": WRITE},
+    "/{call_id:str}/token",
     status_code=200,
     responses=PROVIDER_ERRORS,
-    tags=["calls"],
 )
 async def call_token(
     request: AnyRequest,
@@ -70,11 +64,9 @@ async def call_token(
 
 
 @post(
-    "/v1/live/calls/{call_id:str}/end",
-    opt={"scope": WRITE},
+    "/{call_id:str}/end",
     status_code=200,
     responses=PROVIDER_ERRORS,
-    tags=["calls"],
 )
 async def end_call(
     request: AnyRequest, call_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
@@ -88,4 +80,11 @@ async def end_call(
     )
 
 
-handlers = [create_call, get_call, call_token, end_call]
+# Writes by default: a read declares its narrower scope.
+router = options.router(
+    "/v1/live/calls",
+    [create_call, get_call, call_token, end_call],
+    opt={"scope": WRITE},
+    tags=["calls"],
+)
+handlers = [router]

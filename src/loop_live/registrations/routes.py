@@ -8,7 +8,7 @@ from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from loop_live.platform import http
+from loop_live.platform import http, options
 from loop_live.platform.auth.principal import ADMIN, WRITE
 from loop_live.platform.http import AnyRequest
 from loop_live.platform.uow import mutate, read
@@ -25,11 +25,9 @@ Status = Annotated[str | None, QueryParameter(pattern=f"^({'|'.join(listing.STAT
 
 
 @post(
-    "/v1/sessions/{session_id:str}/register",
-    opt={"scope": WRITE},
+    "/register",
     status_code=201,
     responses=http.WRITE_ERRORS,
-    tags=["registrations"],
 )
 async def register(
     request: AnyRequest,
@@ -46,11 +44,9 @@ async def register(
 
 
 @post(
-    "/v1/sessions/{session_id:str}/registrations",
-    opt={"scope": WRITE},
+    "/registrations",
     status_code=201,
     responses={**http.WRITE_ERRORS, 200: AGAIN},
-    tags=["registrations"],
 )
 async def register_self(
     request: AnyRequest, session_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
@@ -63,11 +59,9 @@ async def register_self(
 
 
 @delete(
-    "/v1/sessions/{session_id:str}/registrations",
-    opt={"scope": WRITE},
+    "/registrations",
     status_code=200,
     responses=http.WRITE_ERRORS,
-    tags=["registrations"],
 )
 async def unregister_self(
     request: AnyRequest, session_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
@@ -80,10 +74,8 @@ async def unregister_self(
 
 
 @get(
-    "/v1/admin/sessions/{session_id:str}/registrations",
-    opt={"scope": ADMIN},
+    "/",
     responses=http.READ_ERRORS,
-    tags=["admin"],
 )
 async def admin_list_registrations(
     request: AnyRequest,
@@ -96,4 +88,17 @@ async def admin_list_registrations(
     return await read(request, listing.lister(session_id, status, limit, cursor, cursors))
 
 
-handlers = [register, register_self, unregister_self, admin_list_registrations]
+handlers = [
+    options.router(
+        "/v1/sessions/{session_id:str}",
+        [register, register_self, unregister_self],
+        opt={"scope": WRITE},
+        tags=["registrations"],
+    ),
+    options.router(
+        "/v1/admin/sessions/{session_id:str}/registrations",
+        [admin_list_registrations],
+        opt={"scope": ADMIN},
+        tags=["admin"],
+    ),
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
-from loop_live.platform import http
+from loop_live.platform import http, options
 from loop_live.platform.auth.principal import READ, WRITE
 from loop_live.platform.http import AnyRequest
 from loop_live.platform.uow import mutate, read
@@ -14,7 +14,7 @@ from loop_live.sessions import params as q
 from loop_live.sessions.schemas import Session, SessionCreate, SessionPage, SessionPatch
 
 
-@get("/v1/live/sessions", opt={"scope": READ}, responses=http.LIST_ERRORS, tags=["sessions"])
+@get("/live/sessions", opt={"scope": READ}, responses=http.LIST_ERRORS)
 async def list_sessions(
     request: AnyRequest,
     brand_id: q.Text = None,
@@ -54,20 +54,17 @@ async def list_sessions(
 
 
 @get(
-    "/v1/sessions/{session_id:str}",
+    "/sessions/{session_id:str}",
     opt={"scope": READ},
     responses=http.READ_ERRORS,
-    tags=["sessions"],
 )
 async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Response[Session]:
     return await read(request, lambda conn, actor: service.read(conn, actor, session_id))
 
 
 @post(
-    "/v1/sessions",
-    opt={"scope": WRITE},
+    "/sessions",
     responses=http.WRITE_ERRORS,
-    tags=["sessions"],
     status_code=201,
 )
 async def create_session(
@@ -81,10 +78,8 @@ async def create_session(
 
 
 @patch(
-    "/v1/sessions/{session_id:str}",
-    opt={"scope": WRITE},
+    "/sessions/{session_id:str}",
     responses=http.WRITE_ERRORS,
-    tags=["sessions"],
 )
 async def update_session(
     request: AnyRequest,
@@ -100,11 +95,9 @@ async def update_session(
 
 
 @post(
-    "/v1/sessions/{session_id:str}/join",
-    opt={"scope": WRITE},
+    "/sessions/{session_id:str}/join",
     status_code=200,
     responses=http.PROVIDER_ERRORS,
-    tags=["sessions"],
 )
 async def join_session(
     request: AnyRequest,
@@ -117,4 +110,11 @@ async def join_session(
     return await mutate(request, join.record, before=join.prepare, reveal=join.reveal)
 
 
-handlers = [list_sessions, get_session, create_session, update_session, join_session]
+# Writes by default: a read declares its narrower scope.
+router = options.router(
+    "/v1",
+    [list_sessions, get_session, create_session, update_session, join_session],
+    opt={"scope": WRITE},
+    tags=["sessions"],
+)
+handlers = [router]
