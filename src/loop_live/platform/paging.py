@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+
+from litestar.params import QueryParameter
 
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.errors import ValidationFailed
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+# As the OpenAPI document states them: the rules `page_limit` and `position` apply.
+Limit = Annotated[
+    int | None, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size, 1..100 (default 20).")
+]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        pattern=r"^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{16}$",
+        description="Opaque: the `next_cursor` of a previous page. Any other value is 400.",
+    ),
+]
 
 
 def invalid(parameter: str, message: str) -> ValidationFailed:

@@ -8,13 +8,12 @@ from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from loop_live.platform import http, options
+from loop_live.platform import http, options, paging
 from loop_live.platform.auth.principal import ADMIN, WRITE
 from loop_live.platform.http import AnyRequest
 from loop_live.platform.uow import mutate, read
 from loop_live.registrations import listing, service
 from loop_live.registrations.schemas import RegisterBody, Registration, RegistrationPage
-from loop_live.sessions import params as q
 
 AGAIN = ResponseSpec(
     data_container=Registration,
@@ -81,8 +80,8 @@ async def admin_list_registrations(
     request: AnyRequest,
     session_id: FromPath[str],
     status: Status = None,
-    limit: q.Limit = None,
-    cursor: q.Cursor = None,
+    limit: paging.Limit = None,
+    cursor: paging.Cursor = None,
 ) -> Response[RegistrationPage]:
     cursors = http.runtime(request).cursors
     return await read(request, listing.lister(session_id, status, limit, cursor, cursors))
