@@ -45,7 +45,7 @@ def create_app(settings: Settings) -> Litestar:
             settings.database_url, settings.database_pool_size, database_limits(settings)
         )
         provider = build_provider(settings)
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        async with httpx.AsyncClient(timeout=settings.identity_timeout_seconds) as client:
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,

@@ -14,7 +14,7 @@ import pytest
 
 from loop_live.platform import logs
 from loop_live.platform.db import Database, Sql
-from loop_live.sessions import routes as session_routes
+from loop_live.sessions import listing as session_listing
 from tests.conftest import Tokens, session_body
 
 
@@ -103,7 +103,7 @@ async def test_a_real_500_logs_one_line_with_one_traceback(
     async def broken(*args: Any) -> Any:
         raise RuntimeError("a bug in the list route")
 
-    monkeypatch.setattr(session_routes, "respond_page", broken)
+    monkeypatch.setattr(session_listing, "page", broken)
     headers = {**tokens(), "X-Request-Id": "bug-1"}
     response = await client.get("/v1/live/sessions", headers=headers)
     assert response.status_code == 500

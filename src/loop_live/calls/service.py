@@ -3,20 +3,20 @@ provider never holds database locks. Never commits."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
 from loop_live.calls import repository as repo
 from loop_live.calls.schemas import CallCreate, CallTokenRequest
-from loop_live.platform import journal
+from loop_live.platform import ids, journal
 from loop_live.platform.auth import Principal
-from loop_live.platform.db import Connection, Row
-from loop_live.platform.errors import Forbidden, NotFound
+from loop_live.platform.db import Connection, Database, Row
+from loop_live.platform.errors import Forbidden
 from loop_live.platform.journal import Actor
 from loop_live.platform.uow import Sealed
 from loop_live.providers import VideoProvider
 from loop_live.providers.base import cid, grant, mint
-from loop_live.sessions.repository import parse_id
 
 
 def check_host(principal: Principal, host_user_id: str) -> None:
@@ -33,11 +33,37 @@ def check_access(principal: Principal, row: Row) -> None:
 
 
 async def find(conn: Connection, brand: str, raw_id: str) -> Row:
-    call_id = parse_id(raw_id)
-    row = None if call_id is None else await repo.get(conn, brand, call_id)
-    if row is None:
-        raise NotFound("call not found")
+    return await ids.fetch(raw_id, "call", lambda call_id: repo.get(conn, brand, call_id))
+
+
+async def visible(conn: Connection, actor: Actor, raw_id: str) -> Row:
+    row = await find(conn, actor.brand, raw_id)
+    check_access(actor.principal, row)
     return row
+
+
+async def with_live(provider: VideoProvider, row: Row) -> dict[str, Any]:
+    """The stored call, with the provider's live status when it answers (else `live: null`)."""
+    call = repo.call_json(row)
+    state = await provider.call_state(call["stream_call_id"])
+    if state is None and provider.name == "local":
+        live: Any = {
+            "is_live": call["status"] == "live",
+            "current_session_id": None,
+            "ended_at": call["ended_at"],
+        }
+    else:
+        live = None if state is None else dataclasses.asdict(state)
+    return {**call, "live": live}
+
+
+async def end_at_provider(provider: VideoProvider, db: Database, actor: Actor, raw_id: str) -> None:
+    """Before the transaction: only the host or manage:live ends a call; twice is harmless."""
+    async with db.read() as conn:
+        row = await find(conn, actor.brand, raw_id)
+    check_host(actor.principal, row["host_user_id"])
+    if row["status"] != "ended":
+        await provider.end_call(row["stream_call_id"])
 
 
 async def open_call(provider: VideoProvider, principal: Principal, data: CallCreate) -> str:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 
 from loop_live.platform.auth import Principal
 from loop_live.platform.errors import ValidationFailed
 from loop_live.platform.runtime import Runtime
+
+AnyRequest = Request[Any, Any, Any]
+JSON = "application/json"
 
 _DESCRIPTIONS = {
     400: "validation_error: malformed JSON, unknown field, wrong type or bad parameter",
@@ -86,3 +89,12 @@ def brand(request: Request[Any, Any, Any], requested: str | None = None) -> str:
             "X-Brand-Id and brand_id name different brands", parameter="brand_id"
         )
     return caller.brand_for(requested or header)
+
+
+def json_response(data: Any, status: int = 200) -> Response[Any]:
+    """Encode with msgspec once; the declared response model only documents the shape."""
+    return raw_response(msgspec.json.encode(data), status)
+
+
+def raw_response(body: bytes, status: int, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(body, status_code=status, media_type=JSON, headers=headers)

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     introspect_client_id: str | None = None
     introspect_client_secret: SecretStr | None = None
     introspect_cache_seconds: int = 30
+    identity_timeout_seconds: float = Field(5.0, gt=0)
     cursor_secret: SecretStr | None = None
 
     stream_provider: Literal["local", "getstream"] = "local"
@@ -54,7 +55,6 @@ class Settings(BaseSettings):
     rate_limit_admin: NonNegativeInt = 100
     rate_limit_auth_failures: NonNegativeInt = 60  # 401s per minute per source address
     rate_limit_key_prefix: str = "loop-live"
-    nats_url: str | None = None
     join_window_minutes: int = 15
     retention_outbox_days: int = Field(default=7, ge=1)
     retention_inbox_days: int = Field(default=30, ge=1)

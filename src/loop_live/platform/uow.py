@@ -1,25 +1,31 @@
-"""One unit of work per mutating request: a transaction holding the change, its audit row,
-its outbox event and its idempotency record, committed together or not at all."""
+"""One unit of work per request. A write is a transaction holding the change, its audit row,
+its outbox event and its idempotency record, committed together or not at all; a read is one
+read connection. Either way the route is one call: `read(request, query)` or
+`mutate(request, change)`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
-from litestar import Request, Response
+from litestar import Response
 
 from loop_live.platform import http, idempotency, logs, observe
 from loop_live.platform.auth import Principal
 from loop_live.platform.clock import utcnow
-from loop_live.platform.db import Connection
+from loop_live.platform.db import Connection, Database
 from loop_live.platform.journal import Actor
 from loop_live.platform.runtime import Runtime
 
-Change = Callable[[Connection, Actor], Awaitable[Any]]
+# A change takes (conn, actor), or (conn, actor, prepared) when `before` prepared something.
+Change = Callable[..., Awaitable[Any]]
+Query = Callable[[Connection, Actor], Awaitable[Any]]
+# Runs before the transaction opens (a provider call), so a slow provider holds no locks.
+Before = Callable[[Database, Actor], Awaitable[Any]]
+Then = Callable[[Any], Awaitable[Any]]
 Reveal = Callable[[dict[str, Any]], dict[str, Any]]
-JSON = "application/json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,42 +54,63 @@ class _Kept(msgspec.Struct):
     grant: dict[str, Any]
 
 
-def request_id(request: Request[Any, Any, Any]) -> str:
+def request_id(request: http.AnyRequest) -> str:
     """The id the request's log lines and `X-Request-Id` response header carry."""
     context = logs.current()
     return context.request_id if context else observe.request_id(request.scope)
 
 
+def _actor(request: http.AnyRequest, brand: str | None) -> Actor:
+    principal: Principal = request.user
+    return Actor(principal, brand or http.brand(request), request_id(request), utcnow())
+
+
+async def read(
+    request: http.AnyRequest, query: Query, *, brand: str | None = None, then: Then | None = None
+) -> Response[Any]:
+    """Run `query` on a read connection and render its result; `then` runs on the result
+    after the connection is released (a provider call)."""
+    runtime: Runtime = request.app.state.runtime
+    actor = _actor(request, brand)
+    async with runtime.db.read() as conn:
+        result = await query(conn, actor)
+    if then is not None:
+        result = await then(result)
+    return http.json_response(result)
+
+
 async def mutate(
-    request: Request[Any, Any, Any],
+    request: http.AnyRequest,
     change: Change,
     *,
     status: int = 200,
     brand: str | None = None,
+    before: Before | None = None,
     reveal: Reveal | None = None,
 ) -> Response[Any]:
     """Run `change` in a write transaction and render its result, honouring Idempotency-Key.
 
-    The brand is the one the request names (token, header), unless the body named it. A change
-    returning `Sealed` needs `reveal`.
+    The brand is the one the request names (token, header), unless the body named it. With
+    `before`, its result is the change's third argument. A change returning `Sealed` needs
+    `reveal`.
     """
     runtime: Runtime = request.app.state.runtime
-    principal: Principal = request.user
-    brand = brand or http.brand(request)
-    actor = Actor(principal, brand, request_id(request), utcnow())
+    actor = _actor(request, brand)
+    prepared = () if before is None else (await before(runtime.db, actor),)
+    actor = replace(actor, now=utcnow()) if before is not None else actor
     key = request.headers.get("idempotency-key")
-    owner = f"{brand}/{principal.subject}"
+    owner = f"{actor.brand}/{actor.subject}"
     async with runtime.db.write() as conn:
         if key is not None:
             fingerprint = idempotency.request_hash(
                 request.method, request.url.path, await request.body()
             )
             stored = await idempotency.claim(
-                conn, owner, idempotency.check_key(key), brand, fingerprint, actor.now
+                conn, owner, idempotency.check_key(key), actor.brand, fingerprint, actor.now
             )
             if stored is not None:
                 return _respond(_replay(stored.body, reveal), stored.status, replayed=True)
-        result = await change(conn, actor)
+        result = await change(conn, actor, *prepared)
         if isinstance(result, Outcome):
             result, status = result.body, result.status
         kept, body = _encode(result, reveal)
@@ -113,11 +140,6 @@ def _replay(stored: bytes, reveal: Reveal | None) -> bytes:
     return msgspec.json.encode({**kept.body, **reveal(kept.grant)})
 
 
-def json_response(data: Any, status: int = 200) -> Response[Any]:
-    """Encode with msgspec once; the declared response model only documents the shape."""
-    return _respond(msgspec.json.encode(data), status)
-
-
 def _respond(body: bytes, status: int, *, replayed: bool = False) -> Response[Any]:
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return Response(body, status_code=status, media_type=JSON, headers=headers)
+    return http.raw_response(body, status, headers)

@@ -1,44 +1,31 @@
-"""All SQL about registrations, and the seat counters they keep on their session."""
+"""All SQL about registrations (their seat counters live in `seats`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from loop_live.platform.db import Connection, Row, Sql
 from loop_live.platform.db.sql import SqlCache
 
 _statements = SqlCache()
-_MOVE_COUNTS = Sql(
-    "UPDATE sessions SET registered_count = registered_count + :seats,"
-    " waitlist_count = waitlist_count - :seats WHERE id = :session_id"
-)
 
 
-async def promote_waitlist(
-    conn: Connection, session_id: uuid.UUID, seats: int, now: datetime
-) -> Sequence[Row]:
-    """Give up to `seats` free seats to the oldest waitlisted registrations; returns them."""
-    if seats <= 0:
-        return []
-    oldest = _statements.get(
-        "SELECT id FROM registrations"
-        " WHERE session_id = :session_id AND status = 'waitlist'"
-        " ORDER BY registered_at, id LIMIT :seats" + conn.row_lock
-    )
-    rows = await conn.fetch(oldest, {"session_id": session_id, "seats": seats})
-    for row in rows:
-        await conn.execute(
-            _statements.get(
-                "UPDATE registrations SET status = 'registered', promoted_at = :now,"
-                " updated_at = :now WHERE id = :id"
-            ),
-            {"id": row["id"], "now": now},
-        )
-    if rows:
-        await conn.execute(_MOVE_COUNTS, {"session_id": session_id, "seats": len(rows)})
-    return rows
+def registration_json(row: Row) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "session_id": str(row["session_id"]),
+        "user_id": row["user_id"] or "",
+        "patient_id": row["user_id"],
+        "guest_email": row["guest_email"],
+        "role": row["role"],
+        "status": row["status"],
+        "registered_at": row["registered_at"],
+        "cancelled_at": row["cancelled_at"],
+        "promoted_at": row["promoted_at"],
+    }
 
 
 _COLUMNS = (
@@ -61,10 +48,6 @@ _INSERT = Sql(
 _CANCEL = Sql(
     "UPDATE registrations SET status = 'cancelled', cancelled_at = :now, updated_at = :now"
     " WHERE id = :id"
-)
-_COUNTS = Sql(
-    "UPDATE sessions SET registered_count = registered_count + :registered,"
-    " waitlist_count = waitlist_count + :waitlist WHERE id = :session_id"
 )
 
 
@@ -106,20 +89,11 @@ async def insert(
             "now": now,
         },
     )
-    await conn.execute(_COUNTS, {"session_id": session_id, **_deltas(status, +1)})
     return registration_id
 
 
 async def cancel(conn: Connection, row: Row, now: datetime) -> None:
     await conn.execute(_CANCEL, {"id": row["id"], "now": now})
-    await conn.execute(_COUNTS, {"session_id": row["session_id"], **_deltas(row["status"], -1)})
-
-
-def _deltas(status: str, step: int) -> dict[str, int]:
-    return {
-        "registered": step if status == "registered" else 0,
-        "waitlist": step if status == "waitlist" else 0,
-    }
 
 
 async def page(

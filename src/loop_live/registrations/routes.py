@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Request, Response, delete, get, post
+from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from loop_live.platform import http
+from loop_live.platform import http, options, paging
 from loop_live.platform.auth.principal import ADMIN, WRITE
-from loop_live.platform.uow import json_response, mutate
+from loop_live.platform.http import AnyRequest
+from loop_live.platform.uow import mutate, read
 from loop_live.registrations import listing, service
 from loop_live.registrations.schemas import RegisterBody, Registration, RegistrationPage
-from loop_live.sessions import params as q
 
 AGAIN = ResponseSpec(
     data_container=Registration,
@@ -22,15 +22,11 @@ AGAIN = ResponseSpec(
 )
 Status = Annotated[str | None, QueryParameter(pattern=f"^({'|'.join(listing.STATUSES)})$")]
 
-AnyRequest = Request[Any, Any, Any]
-
 
 @post(
-    "/v1/sessions/{session_id:str}/register",
-    opt={"scope": WRITE},
+    "/register",
     status_code=201,
     responses=http.WRITE_ERRORS,
-    tags=["registrations"],
 )
 async def register(
     request: AnyRequest,
@@ -47,11 +43,9 @@ async def register(
 
 
 @post(
-    "/v1/sessions/{session_id:str}/registrations",
-    opt={"scope": WRITE},
+    "/registrations",
     status_code=201,
     responses={**http.WRITE_ERRORS, 200: AGAIN},
-    tags=["registrations"],
 )
 async def register_self(
     request: AnyRequest, session_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
@@ -64,11 +58,9 @@ async def register_self(
 
 
 @delete(
-    "/v1/sessions/{session_id:str}/registrations",
-    opt={"scope": WRITE},
+    "/registrations",
     status_code=200,
     responses=http.WRITE_ERRORS,
-    tags=["registrations"],
 )
 async def unregister_self(
     request: AnyRequest, session_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
@@ -81,23 +73,31 @@ async def unregister_self(
 
 
 @get(
-    "/v1/admin/sessions/{session_id:str}/registrations",
-    opt={"scope": ADMIN},
+    "/",
     responses=http.READ_ERRORS,
-    tags=["admin"],
 )
 async def admin_list_registrations(
     request: AnyRequest,
     session_id: FromPath[str],
     status: Status = None,
-    limit: q.Limit = None,
-    cursor: q.Cursor = None,
+    limit: paging.Limit = None,
+    cursor: paging.Cursor = None,
 ) -> Response[RegistrationPage]:
-    rt = http.runtime(request)
-    query = listing.build(session_id, status, limit, cursor, rt.cursors)
-    async with rt.db.read() as conn:
-        page = await listing.page(conn, http.brand(request), query, rt.cursors)
-    return json_response(page)
+    cursors = http.runtime(request).cursors
+    return await read(request, listing.lister(session_id, status, limit, cursor, cursors))
 
 
-handlers = [register, register_self, unregister_self, admin_list_registrations]
+handlers = [
+    options.router(
+        "/v1/sessions/{session_id:str}",
+        [register, register_self, unregister_self],
+        opt={"scope": WRITE},
+        tags=["registrations"],
+    ),
+    options.router(
+        "/v1/admin/sessions/{session_id:str}/registrations",
+        [admin_list_registrations],
+        opt={"scope": ADMIN},
+        tags=["admin"],
+    ),
+]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from loop_live.platform import journal
-from loop_live.platform.db import Connection, Row
+from loop_live.platform import ids, journal
+from loop_live.platform.db import Connection
 from loop_live.platform.errors import (
     AlreadyRegistered,
     AtCapacity,
@@ -22,6 +22,8 @@ from loop_live.platform.errors import (
 from loop_live.platform.journal import Actor
 from loop_live.platform.uow import Outcome
 from loop_live.registrations import repository as repo
+from loop_live.registrations import seats
+from loop_live.registrations.repository import registration_json
 from loop_live.registrations.schemas import RegisterBody
 from loop_live.sessions import repository as sessions
 from loop_live.sessions.repository import SessionState
@@ -29,27 +31,10 @@ from loop_live.sessions.repository import SessionState
 OPEN_FOR_REGISTRATION = ("scheduled", "live")
 
 
-def registration_json(row: Row) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "session_id": str(row["session_id"]),
-        "user_id": row["user_id"] or "",
-        "patient_id": row["user_id"],
-        "guest_email": row["guest_email"],
-        "role": row["role"],
-        "status": row["status"],
-        "registered_at": row["registered_at"],
-        "cancelled_at": row["cancelled_at"],
-        "promoted_at": row["promoted_at"],
-    }
-
-
 async def locked_session(conn: Connection, actor: Actor, raw_id: str) -> SessionState:
-    session_id = sessions.parse_id(raw_id)
-    state = None if session_id is None else await sessions.lock(conn, actor.brand, session_id)
-    if state is None:
-        raise NotFound("session not found")
-    return state
+    return await ids.fetch(
+        raw_id, "session", lambda session_id: sessions.lock(conn, actor.brand, session_id)
+    )
 
 
 def _check_open(state: SessionState) -> None:
@@ -109,6 +94,7 @@ async def _create(
     role: str,
     status: str,
 ) -> dict[str, Any]:
+    await seats.count(conn, state.id, status, +1)
     registration_id = await repo.insert(
         conn,
         brand=actor.brand,
@@ -146,9 +132,10 @@ async def cancel_self(conn: Connection, actor: Actor, raw_id: str) -> dict[str, 
     if row is None:
         raise NotFound("you hold no registration for this session")
     await repo.cancel(conn, row, actor.now)
+    await seats.count(conn, state.id, row["status"], -1)
     promoted = 0
     if row["status"] == "registered" and state.status in OPEN_FOR_REGISTRATION:
-        promoted = await promote(conn, actor, state.id, 1)
+        promoted = await seats.promote(conn, actor, state.id, 1)
     cancelled = await repo.by_id(conn, uuid.UUID(str(row["id"])))
     assert cancelled is not None
     registration = registration_json(cancelled)
@@ -162,21 +149,3 @@ async def cancel_self(conn: Connection, actor: Actor, raw_id: str) -> dict[str, 
         payload=registration,
     )
     return registration
-
-
-async def promote(conn: Connection, actor: Actor, session_id: uuid.UUID, seats: int) -> int:
-    """Give free seats to the oldest waitlisted registrations, each audited and announced."""
-    promoted = await repo.promote_waitlist(conn, session_id, seats, actor.now)
-    for row in promoted:
-        fresh = await repo.by_id(conn, uuid.UUID(str(row["id"])))
-        assert fresh is not None
-        await journal.record(
-            conn,
-            actor,
-            action="registration.promote",
-            entity=("registration", str(row["id"])),
-            details={"session_id": str(session_id)},
-            event="live.registration.promoted.v1",
-            payload=registration_json(fresh),
-        )
-    return len(promoted)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from litestar import Response, get, patch
 from litestar.params import FromPath, JSONBody
 
-from loop_live.platform import http
+from loop_live.platform import http, options
 from loop_live.platform.auth.principal import ADMIN
-from loop_live.platform.uow import mutate
+from loop_live.platform.http import AnyRequest
+from loop_live.platform.uow import mutate, read
 from loop_live.sessions import listing, service
 from loop_live.sessions import params as q
-from loop_live.sessions.routes import AnyRequest, respond_page
 from loop_live.sessions.schemas import AdminSessionPatch, Session, SessionPage
 
 
-@get("/v1/admin/sessions", opt={"scope": ADMIN}, responses=http.LIST_ERRORS, tags=["admin"])
+@get("/", responses=http.LIST_ERRORS)
 async def admin_list_sessions(
     request: AnyRequest,
     brand_id: q.Text = None,
@@ -31,14 +31,14 @@ async def admin_list_sessions(
         status=status,
         kind=kind,
     )
-    return await respond_page(request, params)
+    return await read(
+        request, listing.lister(params, http.runtime(request).cursors), brand=params.brand
+    )
 
 
 @patch(
-    "/v1/admin/sessions/{session_id:str}",
-    opt={"scope": ADMIN},
+    "/{session_id:str}",
     responses=http.WRITE_ERRORS,
-    tags=["admin"],
 )
 async def admin_update_session(
     request: AnyRequest,
@@ -53,4 +53,10 @@ async def admin_update_session(
     )
 
 
-handlers = [admin_list_sessions, admin_update_session]
+router = options.router(
+    "/v1/admin/sessions",
+    [admin_list_sessions, admin_update_session],
+    opt={"scope": ADMIN},
+    tags=["admin"],
+)
+handlers = [router]

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from loop_live.platform import journal
+from loop_live.platform import ids, journal
 from loop_live.platform.auth import Principal
-from loop_live.platform.db import Connection
+from loop_live.platform.db import Connection, Database
 from loop_live.platform.errors import Forbidden, NotFound, NotJoinable
 from loop_live.platform.journal import Actor
+from loop_live.platform.runtime import Runtime
 from loop_live.platform.uow import Sealed
 from loop_live.providers import VideoProvider
 from loop_live.providers.base import cid, grant, mint
@@ -44,6 +45,31 @@ class JoinPlan:
     window: timedelta
 
 
+@dataclass(frozen=True, slots=True)
+class Join:
+    """One join as a write: `prepare` plans it and opens the provider call before the
+    transaction, `record` records it inside, `reveal` mints the token for each response."""
+
+    runtime: Runtime
+    session_id: str
+    user_id: str
+
+    async def prepare(self, db: Database, actor: Actor) -> tuple[JoinPlan, str]:
+        window = timedelta(minutes=self.runtime.settings.join_window_minutes)
+        async with db.read() as conn:
+            join = await plan(
+                conn, actor.principal, actor.brand, self.session_id, self.user_id, window, actor.now
+            )
+        return join, await open_call(self.runtime.provider, join)
+
+    async def record(self, conn: Connection, actor: Actor, ready: tuple[JoinPlan, str]) -> Sealed:
+        ttl = self.runtime.settings.stream_token_ttl_seconds
+        return await record(conn, actor, self.runtime.provider, ready[0], ready[1], ttl)
+
+    def reveal(self, granted: dict[str, Any]) -> dict[str, Any]:
+        return reveal(self.runtime.provider, granted)
+
+
 async def plan(
     conn: Connection,
     principal: Principal,
@@ -56,10 +82,9 @@ async def plan(
     """Check everything that can refuse the join, before any call to the provider."""
     if user_id != principal.subject and not principal.manages:
         raise Forbidden("you may only join as yourself")
-    session_id = repo.parse_id(raw_id)
-    state = None if session_id is None else await repo.state(conn, brand, session_id)
-    if state is None:
-        raise NotFound("session not found")
+    state = await ids.fetch(
+        raw_id, "session", lambda session_id: repo.state(conn, brand, session_id)
+    )
     _check_joinable(state, window, now)
     return JoinPlan(state, user_id, await _role(conn, state, user_id), window)
 

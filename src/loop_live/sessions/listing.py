@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -11,14 +10,17 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from loop_live.platform import instants
-from loop_live.platform.clock import month_window
+from loop_live.platform.clock import month_window, utcnow
 from loop_live.platform.cursor import CursorCodec
-from loop_live.platform.errors import ValidationFailed
+from loop_live.platform.db import Connection
+from loop_live.platform.paging import invalid as _invalid
+from loop_live.platform.paging import next_cursor, page_limit, position
+from loop_live.platform.uow import Query
+from loop_live.sessions import repository as repo
 from loop_live.sessions.repository import ListQuery
 
 STATUSES = ("scheduled", "live", "ended", "cancelled")
 KINDS = ("live", "office_hours")
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 _MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
@@ -43,6 +45,23 @@ class ListParams:
     upcoming_only: str | None = None
 
 
+def lister(params: ListParams, cursors: CursorCodec) -> Query:
+    """The parameters are checked now, before any connection is taken."""
+    query = build_query(params, cursors, utcnow())
+    return lambda conn, actor: page(conn, query, params.limit, cursors)
+
+
+async def page(
+    conn: Connection, query: ListQuery, limit: int | None, cursors: CursorCodec
+) -> dict[str, Any]:
+    rows = list(await repo.page(conn, query))
+    size = page_limit(limit)
+    return {
+        "sessions": [repo.session_json(row) for row in rows[:size]],
+        "next_cursor": next_cursor(cursors, rows, size),
+    }
+
+
 def build_query(params: ListParams, cursors: CursorCodec, now: datetime) -> ListQuery:
     return ListQuery(
         brand=params.brand,
@@ -57,28 +76,6 @@ def build_query(params: ListParams, cursors: CursorCodec, now: datetime) -> List
         open_after=now if _upcoming(params.upcoming, params.upcoming_only) else None,
         after=position(params.cursor, cursors),
     )
-
-
-def next_cursor(
-    cursors: CursorCodec, rows: list[Any], limit: int, at: str = "scheduled_at"
-) -> str | None:
-    """`rows` holds up to limit+1 rows, ordered by (`at`, id); a surplus row means more."""
-    if len(rows) <= limit:
-        return None
-    last = rows[limit - 1]
-    return cursors.encode([last[at].isoformat(), str(last["id"])])
-
-
-def _invalid(parameter: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{parameter}: {message}", parameter=parameter)
-
-
-def page_limit(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
-        raise _invalid("limit", f"must be between 1 and {MAX_LIMIT}")
-    return limit
 
 
 def _choice(parameter: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
@@ -152,14 +149,3 @@ def _boolean(parameter: str, raw: str) -> bool:
     if value is None:
         raise _invalid(parameter, "must be true, false, 1 or 0")
     return value
-
-
-def position(cursor: str | None, cursors: CursorCodec) -> tuple[datetime, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    position = cursors.decode(cursor)
-    try:
-        at, session_id = position
-        return datetime.fromisoformat(at), uuid.UUID(session_id)
-    except (TypeError, ValueError):
-        raise _invalid("cursor", "not a cursor this service issued") from None

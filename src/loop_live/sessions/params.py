@@ -11,7 +11,8 @@ from zoneinfo import available_timezones
 
 from litestar.params import QueryParameter
 
-from loop_live.sessions.listing import KINDS, MAX_LIMIT, STATUSES
+from loop_live.platform.paging import Cursor, Limit
+from loop_live.sessions.listing import KINDS, STATUSES
 
 
 def _one_of(values: tuple[str, ...]) -> str:
@@ -24,16 +25,6 @@ STATUS_LIST = rf"^ *{_STATUS} *(, *{_STATUS} *)*$"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 
 Text = Annotated[str | None, QueryParameter(pattern=NO_NUL)]
-Limit = Annotated[
-    int | None, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size, 1..100 (default 20).")
-]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(
-        pattern=r"^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{16}$",
-        description="Opaque: the `next_cursor` of a previous page. Any other value is 400.",
-    ),
-]
 Statuses = Annotated[
     str | None,
     QueryParameter(pattern=STATUS_LIST, description="One status or a comma-separated list."),
@@ -60,3 +51,5 @@ Zone = Annotated[
         schema_extra={"enum": sorted(available_timezones())},
     ),
 ]
+
+__all__ = ["Cursor", "Flag", "Kind", "Limit", "Month", "Statuses", "Text", "Zone"]

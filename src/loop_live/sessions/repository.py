@@ -124,13 +124,6 @@ def ends_at(scheduled_at: datetime, duration_minutes: int | None) -> datetime:
     return scheduled_at + timedelta(minutes=duration_minutes or DEFAULT_DURATION_MINUTES)
 
 
-def parse_id(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
-
-
 async def get(conn: Connection, brand: str, session_id: uuid.UUID, viewer: str) -> Row | None:
     return await conn.fetchrow(_GET, {"id": session_id, "brand": brand, "viewer": viewer})
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from litestar import Request, Response, get, patch, post
+from litestar import Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
-from loop_live.platform import http
+from loop_live.platform import http, options
 from loop_live.platform.auth.principal import READ, WRITE
-from loop_live.platform.clock import utcnow
-from loop_live.platform.uow import json_response, mutate
+from loop_live.platform.http import AnyRequest
+from loop_live.platform.uow import mutate, read
 from loop_live.sessions import joining, listing, service
 from loop_live.sessions import params as q
-from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import Session, SessionCreate, SessionPage, SessionPatch
 
-AnyRequest = Request[Any, Any, Any]
 
-
-@get("/v1/live/sessions", opt={"scope": READ}, responses=http.LIST_ERRORS, tags=["sessions"])
+@get("/live/sessions", opt={"scope": READ}, responses=http.LIST_ERRORS)
 async def list_sessions(
     request: AnyRequest,
     brand_id: q.Text = None,
@@ -54,40 +48,23 @@ async def list_sessions(
         upcoming=upcoming,
         upcoming_only=upcoming_only,
     )
-    return await respond_page(request, params)
-
-
-async def respond_page(request: AnyRequest, params: listing.ListParams) -> Response[SessionPage]:
-    rt = http.runtime(request)
-    query = listing.build_query(params, rt.cursors, utcnow())
-    async with rt.db.read() as conn:
-        rows = list(await repo.page(conn, query))
-    size = listing.page_limit(params.limit)
-    body = {
-        "sessions": [repo.session_json(row) for row in rows[:size]],
-        "next_cursor": listing.next_cursor(rt.cursors, rows, size),
-    }
-    return json_response(body)
+    return await read(
+        request, listing.lister(params, http.runtime(request).cursors), brand=params.brand
+    )
 
 
 @get(
-    "/v1/sessions/{session_id:str}",
+    "/sessions/{session_id:str}",
     opt={"scope": READ},
     responses=http.READ_ERRORS,
-    tags=["sessions"],
 )
 async def get_session(request: AnyRequest, session_id: FromPath[str]) -> Response[Session]:
-    rt = http.runtime(request)
-    async with rt.db.read() as conn:
-        session = await service.get(conn, http.principal(request), http.brand(request), session_id)
-    return json_response(session)
+    return await read(request, lambda conn, actor: service.read(conn, actor, session_id))
 
 
 @post(
-    "/v1/sessions",
-    opt={"scope": WRITE},
+    "/sessions",
     responses=http.WRITE_ERRORS,
-    tags=["sessions"],
     status_code=201,
 )
 async def create_session(
@@ -101,10 +78,8 @@ async def create_session(
 
 
 @patch(
-    "/v1/sessions/{session_id:str}",
-    opt={"scope": WRITE},
+    "/sessions/{session_id:str}",
     responses=http.WRITE_ERRORS,
-    tags=["sessions"],
 )
 async def update_session(
     request: AnyRequest,
@@ -120,11 +95,9 @@ async def update_session(
 
 
 @post(
-    "/v1/sessions/{session_id:str}/join",
-    opt={"scope": WRITE},
+    "/sessions/{session_id:str}/join",
     status_code=200,
     responses=http.PROVIDER_ERRORS,
-    tags=["sessions"],
 )
 async def join_session(
     request: AnyRequest,
@@ -133,20 +106,15 @@ async def join_session(
     idempotency_key: http.IdempotencyKey = None,
 ) -> Response[joining.JoinToken]:
     """A video token for the host, a co-host or a registered member, inside the join window."""
-    rt = http.runtime(request)
-    brand = http.brand(request)
-    window = timedelta(minutes=rt.settings.join_window_minutes)
-    async with rt.db.read() as conn:
-        plan = await joining.plan(
-            conn, http.principal(request), brand, session_id, data.user_id, window, utcnow()
-        )
-    call_cid = await joining.open_call(rt.provider, plan)
-    ttl = rt.settings.stream_token_ttl_seconds
-    return await mutate(
-        request,
-        lambda conn, actor: joining.record(conn, actor, rt.provider, plan, call_cid, ttl),
-        reveal=lambda granted: joining.reveal(rt.provider, granted),
-    )
+    join = joining.Join(http.runtime(request), session_id, data.user_id)
+    return await mutate(request, join.record, before=join.prepare, reveal=join.reveal)
 
 
-handlers = [list_sessions, get_session, create_session, update_session, join_session]
+# Writes by default: a read declares its narrower scope.
+router = options.router(
+    "/v1",
+    [list_sessions, get_session, create_session, update_session, join_session],
+    opt={"scope": WRITE},
+    tags=["sessions"],
+)
+handlers = [router]

@@ -8,12 +8,12 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from loop_live.platform import journal
+from loop_live.platform import ids, journal
 from loop_live.platform.auth import Principal
 from loop_live.platform.db import Connection
-from loop_live.platform.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from loop_live.platform.errors import Forbidden, InvalidState, ValidationFailed
 from loop_live.platform.journal import Actor
-from loop_live.registrations import service as registration_rules
+from loop_live.registrations import seats
 from loop_live.sessions import repository as repo
 from loop_live.sessions.schemas import SessionCreate, SessionPatch
 
@@ -34,11 +34,14 @@ _LIFECYCLE_FIELDS = ("kind", "scheduled_at", "duration_minutes", "max_participan
 
 
 async def get(conn: Connection, principal: Principal, brand: str, raw_id: str) -> dict[str, Any]:
-    session_id = repo.parse_id(raw_id)
-    row = None if session_id is None else await repo.get(conn, brand, session_id, principal.subject)
-    if row is None:
-        raise NotFound("session not found")
+    row = await ids.fetch(
+        raw_id, "session", lambda session_id: repo.get(conn, brand, session_id, principal.subject)
+    )
     return repo.session_json(row)
+
+
+async def read(conn: Connection, actor: Actor, raw_id: str) -> dict[str, Any]:
+    return await get(conn, actor.principal, actor.brand, raw_id)
 
 
 async def create(conn: Connection, actor: Actor, data: SessionCreate) -> dict[str, Any]:
@@ -79,10 +82,9 @@ async def create(conn: Connection, actor: Actor, data: SessionCreate) -> dict[st
 async def update(
     conn: Connection, actor: Actor, raw_id: str, patch: SessionPatch, *, admin: bool
 ) -> dict[str, Any]:
-    session_id = repo.parse_id(raw_id)
-    state = None if session_id is None else await repo.lock(conn, actor.brand, session_id)
-    if state is None:
-        raise NotFound("session not found")
+    state = await ids.fetch(
+        raw_id, "session", lambda session_id: repo.lock(conn, actor.brand, session_id)
+    )
     if not admin:
         _check_host(actor.principal, state)
     changes = {
@@ -171,7 +173,7 @@ async def _fill_seats(
     free = capacity - state.registered_count
     if free <= 0 or state.waitlist_count == 0:
         return 0
-    return await registration_rules.promote(conn, actor, state.id, free)
+    return await seats.promote(conn, actor, state.id, free)
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -11,7 +11,7 @@ import msgspec
 from litestar import Request, post
 from litestar.params import HeaderParameter
 
-from loop_live.platform import http, strict_body
+from loop_live.platform import http, options, strict_body
 from loop_live.platform.clock import utcnow
 from loop_live.platform.errors import InvalidSignature, PayloadTooLarge, ValidationFailed
 from loop_live.webhooks import events, service
@@ -93,4 +93,4 @@ def _inflate(body: bytes, limit: int) -> bytes:
     return raw
 
 
-handlers = [stream_webhook]
+handlers = [options.router("/", [stream_webhook])]
