@@ -11,11 +11,10 @@ from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.db import Connection
 from loop_live.platform.errors import NotFound, ValidationFailed
 from loop_live.registrations import repository as repo
-from loop_live.registrations.service import registration_json
+from loop_live.registrations.repository import registration_json
+from loop_live.registrations.vocabulary import STATUSES as STATUSES
 from loop_live.sessions import listing as session_listing
 from loop_live.sessions import repository as sessions
-
-STATUSES = ("registered", "waitlist", "cancelled")
 
 
 @dataclass(frozen=True, slots=True)

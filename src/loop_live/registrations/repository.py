@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from loop_live.platform.db import Connection, Row, Sql
+from loop_live.platform.db import Connection, Row, Sql, returning
 from loop_live.platform.db.sql import SqlCache
 
 _statements = SqlCache()
@@ -28,22 +29,24 @@ async def promote_waitlist(
         " ORDER BY registered_at, id LIMIT :seats" + conn.row_lock
     )
     rows = await conn.fetch(oldest, {"session_id": session_id, "seats": seats})
-    for row in rows:
-        await conn.execute(
-            _statements.get(
-                "UPDATE registrations SET status = 'registered', promoted_at = :now,"
-                " updated_at = :now WHERE id = :id"
-            ),
-            {"id": row["id"], "now": now},
-        )
-    if rows:
-        await conn.execute(_MOVE_COUNTS, {"session_id": session_id, "seats": len(rows)})
-    return rows
+    promoted = [await returning(conn, _PROMOTE, {"id": row["id"], "now": now}) for row in rows]
+    if promoted:
+        await conn.execute(_MOVE_COUNTS, {"session_id": session_id, "seats": len(promoted)})
+    return promoted
 
 
-_COLUMNS = (
-    "id, session_id, user_id, guest_email, role, status, registered_at, cancelled_at, promoted_at"
+COLUMNS = (
+    "id",
+    "session_id",
+    "user_id",
+    "guest_email",
+    "role",
+    "status",
+    "registered_at",
+    "cancelled_at",
+    "promoted_at",
 )
+_COLUMNS = ", ".join(COLUMNS)
 _BY_USER = Sql(
     f"SELECT {_COLUMNS} FROM registrations WHERE session_id = :session_id"
     " AND user_id = :user_id AND status <> 'cancelled'"
@@ -52,15 +55,18 @@ _BY_GUEST = Sql(
     f"SELECT {_COLUMNS} FROM registrations WHERE session_id = :session_id"
     " AND guest_email_key = :email_key AND status <> 'cancelled'"
 )
-_BY_ID = Sql(f"SELECT {_COLUMNS} FROM registrations WHERE id = :id")
 _INSERT = Sql(
     "INSERT INTO registrations (id, brand_id, session_id, user_id, guest_email, guest_email_key,"
     " role, status, registered_at, updated_at) VALUES (:id, :brand_id, :session_id, :user_id,"
-    " :guest_email, :guest_email_key, :role, :status, :now, :now)"
+    f" :guest_email, :guest_email_key, :role, :status, :now, :now) RETURNING {_COLUMNS}"
 )
 _CANCEL = Sql(
     "UPDATE registrations SET status = 'cancelled', cancelled_at = :now, updated_at = :now"
-    " WHERE id = :id"
+    f" WHERE id = :id RETURNING {_COLUMNS}"
+)
+_PROMOTE = Sql(
+    "UPDATE registrations SET status = 'registered', promoted_at = :now, updated_at = :now"
+    f" WHERE id = :id RETURNING {_COLUMNS}"
 )
 _COUNTS = Sql(
     "UPDATE sessions SET registered_count = registered_count + :registered,"
@@ -76,10 +82,6 @@ async def active_for_guest(conn: Connection, session_id: uuid.UUID, email_key: s
     return await conn.fetchrow(_BY_GUEST, {"session_id": session_id, "email_key": email_key})
 
 
-async def by_id(conn: Connection, registration_id: uuid.UUID) -> Row | None:
-    return await conn.fetchrow(_BY_ID, {"id": registration_id})
-
-
 async def insert(
     conn: Connection,
     *,
@@ -90,12 +92,12 @@ async def insert(
     role: str,
     status: str,
     now: datetime,
-) -> uuid.UUID:
-    registration_id = uuid.uuid4()
-    await conn.execute(
+) -> Row:
+    row = await returning(
+        conn,
         _INSERT,
         {
-            "id": registration_id,
+            "id": uuid.uuid4(),
             "brand_id": brand,
             "session_id": session_id,
             "user_id": user_id,
@@ -107,12 +109,29 @@ async def insert(
         },
     )
     await conn.execute(_COUNTS, {"session_id": session_id, **_deltas(status, +1)})
-    return registration_id
+    return row
 
 
-async def cancel(conn: Connection, row: Row, now: datetime) -> None:
-    await conn.execute(_CANCEL, {"id": row["id"], "now": now})
+async def cancel(conn: Connection, row: Row, now: datetime) -> Row:
+    cancelled = await returning(conn, _CANCEL, {"id": row["id"], "now": now})
     await conn.execute(_COUNTS, {"session_id": row["session_id"], **_deltas(row["status"], -1)})
+    return cancelled
+
+
+def registration_json(row: Row) -> dict[str, Any]:
+    """A row as the API's registration object: `user_id` and `patient_id` name one person."""
+    return {
+        "id": str(row["id"]),
+        "session_id": str(row["session_id"]),
+        "user_id": row["user_id"] or "",
+        "patient_id": row["user_id"],
+        "guest_email": row["guest_email"],
+        "role": row["role"],
+        "status": row["status"],
+        "registered_at": row["registered_at"],
+        "cancelled_at": row["cancelled_at"],
+        "promoted_at": row["promoted_at"],
+    }
 
 
 def _deltas(status: str, step: int) -> dict[str, int]:

@@ -15,9 +15,9 @@ from loop_live.platform.clock import month_window
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.errors import ValidationFailed
 from loop_live.sessions.repository import ListQuery
+from loop_live.sessions.vocabulary import KINDS as KINDS
+from loop_live.sessions.vocabulary import STATUSES as STATUSES
 
-STATUSES = ("scheduled", "live", "ended", "cancelled")
-KINDS = ("live", "office_hours")
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 _MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}

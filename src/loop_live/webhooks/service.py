@@ -10,15 +10,17 @@ from loop_live.platform.clock import utcnow
 from loop_live.platform.db import Connection, Row
 from loop_live.platform.journal import Actor
 from loop_live.sessions import repository as sessions
+from loop_live.sessions import vocabulary as session_words
 from loop_live.webhooks import repository as repo
-from loop_live.webhooks.events import ENDED, RECORDING, STARTED, ProviderEvent
+from loop_live.webhooks.events import ProviderEvent
+from loop_live.webhooks.vocabulary import ENDED, RECORDING, STARTED
 
 Outcome = Literal["applied", "duplicate", "ignored"]
 _CHANGES = {STARTED: "start", ENDED: "end", RECORDING: "recording"}
 _SESSION_EVENTS = {
-    ("scheduled", "live"): "live.session.started.v1",
-    ("scheduled", "ended"): "live.session.ended.v1",
-    ("live", "ended"): "live.session.ended.v1",
+    ("scheduled", "live"): session_words.STARTED,
+    ("scheduled", "ended"): session_words.ENDED,
+    ("live", "ended"): session_words.ENDED,
 }
 
 
@@ -60,7 +62,7 @@ async def _journal(
     session = sessions.session_json(row)
     name = _SESSION_EVENTS.get((before["status"], session["status"]))
     if event.type == RECORDING:
-        name = "live.recording.ready.v1"
+        name = session_words.RECORDING_READY
     await journal.record(
         conn,
         actor,
