@@ -39,16 +39,17 @@ async def handle(conn: Connection, provider: str, webhook_id: str, event: Provid
         return "ignored"
     actor = Actor(Principal(f"provider:{provider}", frozenset(), brand), brand, webhook_id, now)
     table = "sessions" if session is not None else "calls"
-    if not await repo.apply(
+    changed = await repo.apply(
         conn, table, change, target["id"], event.occurred_at, now, event.recording_url
-    ):
+    )
+    if changed is None:
         return "ignored"
-    await _journal(conn, actor, table, target, event)
+    await _journal(conn, actor, table, target, changed, event)
     return "applied"
 
 
 async def _journal(
-    conn: Connection, actor: Actor, table: str, before: Row, event: ProviderEvent
+    conn: Connection, actor: Actor, table: str, before: Row, after: Row, event: ProviderEvent
 ) -> None:
     entity_id = str(before["id"])
     details: dict[str, Any] = {"event": event.type, "call_cid": event.call_cid}
@@ -57,9 +58,7 @@ async def _journal(
             conn, actor, action=f"call.{event.type}", entity=("call", entity_id), details=details
         )
         return
-    row = await sessions.get(conn, actor.brand, before["id"], viewer="")
-    assert row is not None
-    session = sessions.session_json(row)
+    session = sessions.session_json(after)
     name = _SESSION_EVENTS.get((before["status"], session["status"]))
     if event.type == RECORDING:
         name = session_words.RECORDING_READY
