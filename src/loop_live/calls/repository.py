@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from loop_live.platform.db import Connection, Row, Sql
+from loop_live.platform.db import Connection, Row, Sql, returning
 
 COLUMNS = (
     "id",
@@ -32,11 +32,11 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM calls"
 _GET = Sql(_SELECT + " WHERE id = :id AND brand_id = :brand")
 _INSERT = Sql(
     f"INSERT INTO calls ({', '.join((*COLUMNS, 'brand_id'))})"
-    f" VALUES ({', '.join(':' + c for c in (*COLUMNS, 'brand_id'))})"
+    f" VALUES ({', '.join(':' + c for c in (*COLUMNS, 'brand_id'))}) RETURNING {', '.join(COLUMNS)}"
 )
 _END = Sql(
     "UPDATE calls SET status = 'ended', ended_at = :now, updated_at = :now"
-    " WHERE id = :id AND status <> 'ended'"
+    f" WHERE id = :id AND status <> 'ended' RETURNING {', '.join(COLUMNS)}"
 )
 
 
@@ -57,10 +57,11 @@ async def get(conn: Connection, brand: str, call_id: uuid.UUID) -> Row | None:
     return await conn.fetchrow(_GET, {"id": call_id, "brand": brand})
 
 
-async def insert(conn: Connection, values: Mapping[str, Any]) -> None:
+async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     encoded = {k: msgspec.json.encode(values[k]).decode() for k in ("metadata", "participant_ids")}
-    await conn.execute(_INSERT, {**values, **encoded})
+    return await returning(conn, _INSERT, {**values, **encoded})
 
 
-async def end(conn: Connection, call_id: uuid.UUID, now: datetime) -> None:
-    await conn.execute(_END, {"id": call_id, "now": now})
+async def end(conn: Connection, call_id: uuid.UUID, now: datetime) -> Row | None:
+    """The ended call, or None when it had already ended."""
+    return await conn.fetchrow(_END, {"id": call_id, "now": now})

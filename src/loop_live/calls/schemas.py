@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
+from loop_live.calls.vocabulary import CallStatus
 from loop_live.platform.instants import Body, Instant
 from loop_live.sessions.schemas import Id, Title
 
-CallStatus = Literal["scheduled", "live", "ended", "errored"]
 MAX_PARTICIPANTS = 100
 
 

@@ -95,8 +95,7 @@ async def create(
         "created_at": actor.now,
         "updated_at": actor.now,
     }
-    await repo.insert(conn, values)
-    call = repo.call_json(await find(conn, actor.brand, call_id))
+    call = repo.call_json(await repo.insert(conn, values))
     await journal.record(
         conn,
         actor,
@@ -109,8 +108,8 @@ async def create(
 
 async def finish(conn: Connection, actor: Actor, raw_id: str) -> dict[str, Any]:
     row = await find(conn, actor.brand, raw_id)
-    await repo.end(conn, row["id"], actor.now)
-    call = repo.call_json(await find(conn, actor.brand, raw_id))
+    ended = await repo.end(conn, row["id"], actor.now)
+    call = repo.call_json(ended or row)
     await journal.record(
         conn,
         actor,

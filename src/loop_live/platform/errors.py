@@ -18,7 +18,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from loop_live.platform import logs
-from loop_live.platform.db.faults import DatabaseUnavailable
+from loop_live.platform.db.faults import DatabaseUnavailable, UnstorableValue
 
 log = logging.getLogger("loop_live.errors")
 
@@ -183,6 +183,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         exc = _from_framework(exc)
     if isinstance(exc, DatabaseUnavailable):
         exc = _database_unavailable(request, exc)
+    if isinstance(exc, UnstorableValue):
+        exc = ValidationFailed(str(exc))
     if not isinstance(exc, LiveError):
         if not logs.note_error("internal_error", exc):  # else the request's one line has it
             log.exception(

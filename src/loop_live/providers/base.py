@@ -1,4 +1,4 @@
-"""What the service needs from a video provider, and how the configured one is built."""
+"""What the service needs from a video provider, and the helpers every provider shares."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jwt
-
-from loop_live.platform.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +76,3 @@ def signature(secret: str, body: bytes) -> str:
 
 def signature_valid(secret: str, body: bytes, given: str) -> bool:
     return hmac.compare_digest(signature(secret, body), given.strip().lower())
-
-
-def build_provider(settings: Settings) -> VideoProvider:
-    if settings.stream_provider == "getstream":
-        from loop_live.providers.getstream import GetStreamProvider
-
-        return GetStreamProvider(settings)
-    from loop_live.providers.local import LocalProvider
-
-    return LocalProvider(settings)

@@ -15,9 +15,8 @@ from loop_live.platform.journal import Actor
 from loop_live.platform.uow import Query
 from loop_live.registrations import repository as repo
 from loop_live.registrations.repository import registration_json
+from loop_live.registrations.vocabulary import STATUSES as STATUSES
 from loop_live.sessions import repository as sessions
-
-STATUSES = ("registered", "waitlist", "cancelled")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""All SQL about registrations (their seat counters live in `seats`)."""
+"""All SQL about registrations (the seat counters on their session are `seats`'s)."""
 
 from __future__ import annotations
 
@@ -7,30 +7,39 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from loop_live.platform.db import Connection, Row, Sql
+from loop_live.platform.db import Connection, Row, Sql, returning
 from loop_live.platform.db.sql import SqlCache
 
 _statements = SqlCache()
 
 
-def registration_json(row: Row) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "session_id": str(row["session_id"]),
-        "user_id": row["user_id"] or "",
-        "patient_id": row["user_id"],
-        "guest_email": row["guest_email"],
-        "role": row["role"],
-        "status": row["status"],
-        "registered_at": row["registered_at"],
-        "cancelled_at": row["cancelled_at"],
-        "promoted_at": row["promoted_at"],
-    }
+async def promote_waitlist(
+    conn: Connection, session_id: uuid.UUID, seats: int, now: datetime
+) -> Sequence[Row]:
+    """Mark up to `seats` of the oldest waitlisted registrations registered; returns them."""
+    if seats <= 0:
+        return []
+    oldest = _statements.get(
+        "SELECT id FROM registrations"
+        " WHERE session_id = :session_id AND status = 'waitlist'"
+        " ORDER BY registered_at, id LIMIT :seats" + conn.row_lock
+    )
+    rows = await conn.fetch(oldest, {"session_id": session_id, "seats": seats})
+    return [await returning(conn, _PROMOTE, {"id": row["id"], "now": now}) for row in rows]
 
 
-_COLUMNS = (
-    "id, session_id, user_id, guest_email, role, status, registered_at, cancelled_at, promoted_at"
+COLUMNS = (
+    "id",
+    "session_id",
+    "user_id",
+    "guest_email",
+    "role",
+    "status",
+    "registered_at",
+    "cancelled_at",
+    "promoted_at",
 )
+_COLUMNS = ", ".join(COLUMNS)
 _BY_USER = Sql(
     f"SELECT {_COLUMNS} FROM registrations WHERE session_id = :session_id"
     " AND user_id = :user_id AND status <> 'cancelled'"
@@ -39,15 +48,18 @@ _BY_GUEST = Sql(
     f"SELECT {_COLUMNS} FROM registrations WHERE session_id = :session_id"
     " AND guest_email_key = :email_key AND status <> 'cancelled'"
 )
-_BY_ID = Sql(f"SELECT {_COLUMNS} FROM registrations WHERE id = :id")
 _INSERT = Sql(
     "INSERT INTO registrations (id, brand_id, session_id, user_id, guest_email, guest_email_key,"
     " role, status, registered_at, updated_at) VALUES (:id, :brand_id, :session_id, :user_id,"
-    " :guest_email, :guest_email_key, :role, :status, :now, :now)"
+    f" :guest_email, :guest_email_key, :role, :status, :now, :now) RETURNING {_COLUMNS}"
 )
 _CANCEL = Sql(
     "UPDATE registrations SET status = 'cancelled', cancelled_at = :now, updated_at = :now"
-    " WHERE id = :id"
+    f" WHERE id = :id RETURNING {_COLUMNS}"
+)
+_PROMOTE = Sql(
+    "UPDATE registrations SET status = 'registered', promoted_at = :now, updated_at = :now"
+    f" WHERE id = :id RETURNING {_COLUMNS}"
 )
 
 
@@ -57,10 +69,6 @@ async def active_for_user(conn: Connection, session_id: uuid.UUID, user_id: str)
 
 async def active_for_guest(conn: Connection, session_id: uuid.UUID, email_key: str) -> Row | None:
     return await conn.fetchrow(_BY_GUEST, {"session_id": session_id, "email_key": email_key})
-
-
-async def by_id(conn: Connection, registration_id: uuid.UUID) -> Row | None:
-    return await conn.fetchrow(_BY_ID, {"id": registration_id})
 
 
 async def insert(
@@ -73,12 +81,12 @@ async def insert(
     role: str,
     status: str,
     now: datetime,
-) -> uuid.UUID:
-    registration_id = uuid.uuid4()
-    await conn.execute(
+) -> Row:
+    return await returning(
+        conn,
         _INSERT,
         {
-            "id": registration_id,
+            "id": uuid.uuid4(),
             "brand_id": brand,
             "session_id": session_id,
             "user_id": user_id,
@@ -89,11 +97,26 @@ async def insert(
             "now": now,
         },
     )
-    return registration_id
 
 
-async def cancel(conn: Connection, row: Row, now: datetime) -> None:
-    await conn.execute(_CANCEL, {"id": row["id"], "now": now})
+async def cancel(conn: Connection, row: Row, now: datetime) -> Row:
+    return await returning(conn, _CANCEL, {"id": row["id"], "now": now})
+
+
+def registration_json(row: Row) -> dict[str, Any]:
+    """A row as the API's registration object: `user_id` and `patient_id` name one person."""
+    return {
+        "id": str(row["id"]),
+        "session_id": str(row["session_id"]),
+        "user_id": row["user_id"] or "",
+        "patient_id": row["user_id"],
+        "guest_email": row["guest_email"],
+        "role": row["role"],
+        "status": row["status"],
+        "registered_at": row["registered_at"],
+        "cancelled_at": row["cancelled_at"],
+        "promoted_at": row["promoted_at"],
+    }
 
 
 async def page(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import Meta
 
-Role = Literal["host", "participant", "guest"]
-RegistrationStatus = Literal["registered", "waitlist", "cancelled"]
+from loop_live.registrations.vocabulary import RegistrationStatus, Role
+
 # `\s` differs between Python and the ECMA regexes of JSON Schema (\x1c-\x1f, \x85, \ufeff), and
 # Python's `$` also matches before a final newline: both are spelled out, so the document and
 # the check agree on every string.

@@ -6,7 +6,6 @@ processes and machines (on SQLite, `BEGIN IMMEDIATE` serialises writers the same
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from loop_live.platform import ids, journal
@@ -23,12 +22,11 @@ from loop_live.platform.journal import Actor
 from loop_live.platform.uow import Outcome
 from loop_live.registrations import repository as repo
 from loop_live.registrations import seats
-from loop_live.registrations.repository import registration_json
+from loop_live.registrations import vocabulary as words
 from loop_live.registrations.schemas import RegisterBody
 from loop_live.sessions import repository as sessions
 from loop_live.sessions.repository import SessionState
-
-OPEN_FOR_REGISTRATION = ("scheduled", "live")
+from loop_live.sessions.vocabulary import OPEN_STATUSES
 
 
 async def locked_session(conn: Connection, actor: Actor, raw_id: str) -> SessionState:
@@ -38,7 +36,7 @@ async def locked_session(conn: Connection, actor: Actor, raw_id: str) -> Session
 
 
 def _check_open(state: SessionState) -> None:
-    if state.status not in OPEN_FOR_REGISTRATION:
+    if state.status not in OPEN_STATUSES:
         raise InvalidState(f"the session is {state.status}; registration is closed")
 
 
@@ -79,7 +77,7 @@ async def register_self(conn: Connection, actor: Actor, raw_id: str) -> Outcome:
     _check_open(state)
     existing = await repo.active_for_user(conn, state.id, actor.subject)
     if existing is not None:
-        return Outcome(registration_json(existing), 200)
+        return Outcome(repo.registration_json(existing), 200)
     status = "registered" if state.registered_count < state.max_participants else "waitlist"
     created = await _create(conn, actor, state, actor.subject, None, "participant", status)
     return Outcome(created, 201)
@@ -95,7 +93,7 @@ async def _create(
     status: str,
 ) -> dict[str, Any]:
     await seats.count(conn, state.id, status, +1)
-    registration_id = await repo.insert(
+    row = await repo.insert(
         conn,
         brand=actor.brand,
         session_id=state.id,
@@ -105,21 +103,19 @@ async def _create(
         status=status,
         now=actor.now,
     )
-    row = await repo.by_id(conn, registration_id)
-    assert row is not None
-    registration = registration_json(row)
+    registration = repo.registration_json(row)
     await journal.record(
         conn,
         actor,
         action="registration.create",
-        entity=("registration", str(registration_id)),
+        entity=("registration", registration["id"]),
         details={
             "session_id": str(state.id),
             "status": status,
             "role": role,
             "guest": guest_email is not None,
         },
-        event="live.registration.created.v1",
+        event=words.CREATED,
         payload=registration,
     )
     return registration
@@ -131,21 +127,19 @@ async def cancel_self(conn: Connection, actor: Actor, raw_id: str) -> dict[str, 
     row = await repo.active_for_user(conn, state.id, actor.subject)
     if row is None:
         raise NotFound("you hold no registration for this session")
-    await repo.cancel(conn, row, actor.now)
+    cancelled = await repo.cancel(conn, row, actor.now)
     await seats.count(conn, state.id, row["status"], -1)
     promoted = 0
-    if row["status"] == "registered" and state.status in OPEN_FOR_REGISTRATION:
+    if row["status"] == "registered" and state.status in OPEN_STATUSES:
         promoted = await seats.promote(conn, actor, state.id, 1)
-    cancelled = await repo.by_id(conn, uuid.UUID(str(row["id"])))
-    assert cancelled is not None
-    registration = registration_json(cancelled)
+    registration = repo.registration_json(cancelled)
     await journal.record(
         conn,
         actor,
         action="registration.cancel",
         entity=("registration", registration["id"]),
         details={"session_id": str(state.id), "promoted": promoted},
-        event="live.registration.cancelled.v1",
+        event=words.CANCELLED,
         payload=registration,
     )
     return registration

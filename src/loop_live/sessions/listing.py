@@ -18,9 +18,9 @@ from loop_live.platform.paging import next_cursor, page_limit, position
 from loop_live.platform.uow import Query
 from loop_live.sessions import repository as repo
 from loop_live.sessions.repository import ListQuery
+from loop_live.sessions.vocabulary import KINDS as KINDS
+from loop_live.sessions.vocabulary import STATUSES as STATUSES
 
-STATUSES = ("scheduled", "live", "ended", "cancelled")
-KINDS = ("live", "office_hours")
 _MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 

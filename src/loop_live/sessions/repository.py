@@ -10,8 +10,9 @@ from typing import Any
 
 import msgspec
 
-from loop_live.platform.db import Connection, Row, Sql
-from loop_live.platform.db.sql import SqlCache
+from loop_live.platform.db import Connection, Row, Sql, returning
+from loop_live.platform.db.sql import SqlCache, one_of
+from loop_live.sessions.vocabulary import OPEN_STATUSES, STATUSES
 
 COLUMNS = (
     "id",
@@ -58,16 +59,16 @@ _INSERT = Sql(
     + ", ".join((*COLUMNS, "ends_at"))
     + ") VALUES ("
     + ", ".join(f":{c}" for c in (*COLUMNS, "ends_at"))
-    + ")"
+    + ") RETURNING "
+    + ", ".join(COLUMNS)
+    + ", 0 AS is_registered"  # nobody has registered for a session that did not exist
 )
 _SET_CALL = Sql(
     "UPDATE sessions SET stream_call_id = :cid, updated_at = :now"
     " WHERE id = :id AND stream_call_id IS NULL"
 )
 _statements = SqlCache()
-# Several statuses go in as literals from this table, not as parameters, so that a generic plan
-# can still match 'scheduled, live' to the partial index of open sessions (as `open_after` does).
-_STATUS_LITERALS = {s: f"'{s}'" for s in ("scheduled", "live", "ended", "cancelled")}
+_OPEN = one_of("s.status", OPEN_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +155,8 @@ async def set_call(conn: Connection, session_id: uuid.UUID, call_cid: str, now: 
     await conn.execute(_SET_CALL, {"id": session_id, "cid": call_cid, "now": now})
 
 
-async def insert(conn: Connection, values: Mapping[str, Any]) -> None:
-    await conn.execute(_INSERT, _encode(values))
+async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    return await returning(conn, _INSERT, _encode(values))
 
 
 async def update(
@@ -197,16 +198,16 @@ def _where(query: ListQuery) -> tuple[list[str], dict[str, Any]]:
         where.append("s.status = :status")  # the (brand, status, time) index, whatever the plan
         params["status"] = query.statuses[0]
     elif query.statuses:
-        literals = ", ".join(_STATUS_LITERALS[s] for s in sorted(set(query.statuses)))
-        where.append(f"s.status IN ({literals})")
+        # Literals, not parameters, so that a generic plan can still match 'scheduled, live'
+        # to the partial index of open sessions (as `open_after` does).
+        statuses = tuple(s for s in STATUSES if s in query.statuses)
+        where.append(one_of("s.status", statuses))
     if query.window is not None:
         where.append("s.scheduled_at >= :window_start AND s.scheduled_at < :window_end")
         params["window_start"], params["window_end"] = query.window
     if query.open_after is not None:
         # The literal IN list lets PostgreSQL and SQLite pick the partial index of open sessions.
-        where.append(
-            "s.status IN ('scheduled', 'live') AND (s.status = 'live' OR s.ends_at > :open_after)"
-        )
+        where.append(f"{_OPEN} AND (s.status = 'live' OR s.ends_at > :open_after)")
         params["open_after"] = query.open_after
     if query.after is not None:
         where.append("(s.scheduled_at, s.id) > (:after_at, :after_id)")

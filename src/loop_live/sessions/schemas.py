@@ -9,9 +9,10 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from loop_live.platform.instants import Body, Instant
+from loop_live.sessions.vocabulary import SessionKind, SessionStatus
 
-Kind = Literal["live", "office_hours"]
-Status = Literal["scheduled", "live", "ended", "cancelled"]
+Kind = SessionKind
+Status = SessionStatus
 Id = Annotated[str, Meta(min_length=1, max_length=128)]
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
 Description = Annotated[str, Meta(max_length=10_000)]

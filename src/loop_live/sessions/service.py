@@ -15,6 +15,7 @@ from loop_live.platform.errors import Forbidden, InvalidState, ValidationFailed
 from loop_live.platform.journal import Actor
 from loop_live.registrations import seats
 from loop_live.sessions import repository as repo
+from loop_live.sessions import vocabulary as words
 from loop_live.sessions.schemas import SessionCreate, SessionPatch
 
 PRESENTATION = frozenset(
@@ -65,15 +66,14 @@ async def create(conn: Connection, actor: Actor, data: SessionCreate) -> dict[st
         updated_at=actor.now,
         ends_at=repo.ends_at(data.scheduled_at, data.duration_minutes),
     )
-    await repo.insert(conn, values)
-    session = await get(conn, actor.principal, actor.brand, str(session_id))
+    session = repo.session_json(await repo.insert(conn, values))
     await journal.record(
         conn,
         actor,
         action="session.create",
         entity=("session", session["id"]),
         details={"host_id": data.host_id, "scheduled_at": data.scheduled_at},
-        event="live.session.created.v1",
+        event=words.CREATED,
         payload=session,
     )
     return session
@@ -126,8 +126,8 @@ def _same_as_stored(state: repo.SessionState, field: str, value: Any) -> bool:
 
 def _event_for(previous: str, changes: dict[str, Any]) -> str:
     if changes.get("status") == "cancelled" and previous != "cancelled":
-        return "live.session.cancelled.v1"
-    return "live.session.updated.v1"
+        return words.CANCELLED
+    return words.UPDATED
 
 
 def _check_host(principal: Principal, state: repo.SessionState) -> None:

@@ -15,9 +15,8 @@ from urllib.parse import urlsplit
 from loop_live.platform import instants
 from loop_live.platform.errors import ValidationFailed
 from loop_live.platform.strict_body import check_document
+from loop_live.webhooks.vocabulary import HANDLED, RECORDING
 
-STARTED, ENDED, RECORDING = "call.session_started", "call.session_ended", "call.recording_ready"
-HANDLED = (STARTED, ENDED, RECORDING)
 MAX_TYPE, MAX_CID, MAX_URL = 100, 255, 2048  # the inbox's and the sessions' column widths
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from loop_live.platform.db import Connection, Row, Sql
 from loop_live.platform.db.sql import SqlCache
+from loop_live.sessions.repository import COLUMNS as SESSION_COLUMNS
 
 _CLAIM = Sql(
     "INSERT INTO webhook_inbox (webhook_id, brand_id, event_type, call_cid, received_at)"
@@ -39,13 +40,16 @@ _RECORDING = (
     # Equal times tie-break on the URL, so two recordings converge whatever their order.
     " OR (recording_ready_at = :at AND recording_url < :url))"
 )
+# A changed session comes back as the API shows it to nobody in particular (the provider).
+_SESSION_OUT = " AND status <> 'cancelled' RETURNING " + ", ".join(SESSION_COLUMNS)
+_SESSION_OUT += ", 0 AS is_registered"
 _UPDATES = {
-    ("sessions", "start"): Sql("UPDATE sessions" + _START + " AND status <> 'cancelled'"),
-    ("sessions", "end"): Sql("UPDATE sessions" + _END + " AND status <> 'cancelled'"),
-    ("sessions", "recording"): Sql("UPDATE sessions" + _RECORDING + " AND status <> 'cancelled'"),
-    ("calls", "start"): Sql("UPDATE calls" + _START),
-    ("calls", "end"): Sql("UPDATE calls" + _END),
-    ("calls", "recording"): Sql("UPDATE calls" + _RECORDING),
+    ("sessions", "start"): Sql("UPDATE sessions" + _START + _SESSION_OUT),
+    ("sessions", "end"): Sql("UPDATE sessions" + _END + _SESSION_OUT),
+    ("sessions", "recording"): Sql("UPDATE sessions" + _RECORDING + _SESSION_OUT),
+    ("calls", "start"): Sql("UPDATE calls" + _START + " RETURNING id"),
+    ("calls", "end"): Sql("UPDATE calls" + _END + " RETURNING id"),
+    ("calls", "recording"): Sql("UPDATE calls" + _RECORDING + " RETURNING id"),
 }
 
 
@@ -90,9 +94,10 @@ async def apply(
     at: datetime,
     now: datetime,
     url: str | None = None,
-) -> bool:
-    """False when the row was left alone (cancelled session, older recording)."""
+) -> Row | None:
+    """The changed row (a session as `session_json` reads it), or None when it was left alone
+    (cancelled session, older recording)."""
     params: dict[str, object] = {"id": row_id, "at": at, "now": now}
     if change == "recording":
         params["url"] = url
-    return await conn.execute(_UPDATES[(table, change)], params) > 0
+    return await conn.fetchrow(_UPDATES[(table, change)], params)

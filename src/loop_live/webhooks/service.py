@@ -10,15 +10,17 @@ from loop_live.platform.clock import utcnow
 from loop_live.platform.db import Connection, Row
 from loop_live.platform.journal import Actor
 from loop_live.sessions import repository as sessions
+from loop_live.sessions import vocabulary as session_words
 from loop_live.webhooks import repository as repo
-from loop_live.webhooks.events import ENDED, RECORDING, STARTED, ProviderEvent
+from loop_live.webhooks.events import ProviderEvent
+from loop_live.webhooks.vocabulary import ENDED, RECORDING, STARTED
 
 Outcome = Literal["applied", "duplicate", "ignored"]
 _CHANGES = {STARTED: "start", ENDED: "end", RECORDING: "recording"}
 _SESSION_EVENTS = {
-    ("scheduled", "live"): "live.session.started.v1",
-    ("scheduled", "ended"): "live.session.ended.v1",
-    ("live", "ended"): "live.session.ended.v1",
+    ("scheduled", "live"): session_words.STARTED,
+    ("scheduled", "ended"): session_words.ENDED,
+    ("live", "ended"): session_words.ENDED,
 }
 
 
@@ -37,16 +39,17 @@ async def handle(conn: Connection, provider: str, webhook_id: str, event: Provid
         return "ignored"
     actor = Actor(Principal(f"provider:{provider}", frozenset(), brand), brand, webhook_id, now)
     table = "sessions" if session is not None else "calls"
-    if not await repo.apply(
+    changed = await repo.apply(
         conn, table, change, target["id"], event.occurred_at, now, event.recording_url
-    ):
+    )
+    if changed is None:
         return "ignored"
-    await _journal(conn, actor, table, target, event)
+    await _journal(conn, actor, table, target, changed, event)
     return "applied"
 
 
 async def _journal(
-    conn: Connection, actor: Actor, table: str, before: Row, event: ProviderEvent
+    conn: Connection, actor: Actor, table: str, before: Row, after: Row, event: ProviderEvent
 ) -> None:
     entity_id = str(before["id"])
     details: dict[str, Any] = {"event": event.type, "call_cid": event.call_cid}
@@ -55,12 +58,10 @@ async def _journal(
             conn, actor, action=f"call.{event.type}", entity=("call", entity_id), details=details
         )
         return
-    row = await sessions.get(conn, actor.brand, before["id"], viewer="")
-    assert row is not None
-    session = sessions.session_json(row)
+    session = sessions.session_json(after)
     name = _SESSION_EVENTS.get((before["status"], session["status"]))
     if event.type == RECORDING:
-        name = "live.recording.ready.v1"
+        name = session_words.RECORDING_READY
     await journal.record(
         conn,
         actor,

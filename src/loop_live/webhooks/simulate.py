@@ -9,13 +9,14 @@ from typing import Any
 import msgspec
 
 from loop_live.providers.base import signature
+from loop_live.webhooks.vocabulary import HANDLED, RECORDING
 
-EVENT_TYPES = ("call.session_started", "call.session_ended", "call.recording_ready")
+EVENT_TYPES = HANDLED
 
 
 def payload(event_type: str, call_cid: str, recording_url: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"type": event_type, "call_cid": call_cid, "created_at": time.time_ns()}
-    if event_type == "call.recording_ready":
+    if event_type == RECORDING:
         body["call_recording"] = {
             "filename": "recording.mp4",
             "url": recording_url or "https://example.com/recordings/demo.mp4",

@@ -1,7 +1,8 @@
 """Storage: one async interface over PostgreSQL (asyncpg) and SQLite (aiosqlite)."""
 
-from loop_live.platform.db.database import Connection, Database, Row, open_database
-from loop_live.platform.db.faults import DatabaseLimits, DatabaseUnavailable
+from loop_live.platform.db.database import Connection, Database, Row, returning
+from loop_live.platform.db.engines import open_database
+from loop_live.platform.db.faults import DatabaseLimits, DatabaseUnavailable, UnstorableValue
 from loop_live.platform.db.sql import Sql
 
 __all__ = [
@@ -11,5 +12,7 @@ __all__ = [
     "DatabaseUnavailable",
     "Row",
     "Sql",
+    "UnstorableValue",
     "open_database",
+    "returning",
 ]

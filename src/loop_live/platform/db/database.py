@@ -1,4 +1,4 @@
-"""The storage interface the repositories use; `open_database` picks the engine from the URL."""
+"""The storage interface the repositories use."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
 
-from loop_live.platform.db.faults import DatabaseLimits
 from loop_live.platform.db.sql import Sql
 
 Dialect = Literal["postgresql", "sqlite"]
@@ -53,14 +52,9 @@ class Database(Protocol):
     async def close(self) -> None: ...
 
 
-async def open_database(
-    url: str, pool_size: int = 10, limits: DatabaseLimits | None = None
-) -> Database:
-    limits = limits or DatabaseLimits()
-    if url.startswith("sqlite"):
-        from loop_live.platform.db.sqlite import SqliteDatabase
-
-        return await SqliteDatabase.open(url, readers=min(pool_size, 4), limits=limits)
-    from loop_live.platform.db.postgres import PostgresDatabase
-
-    return await PostgresDatabase.open(url, pool_size=pool_size, limits=limits)
+async def returning(conn: Connection, sql: Sql, params: Params) -> Row:
+    """The one row a write names in its RETURNING clause (it wrote it, so it is there)."""
+    row = await conn.fetchrow(sql, params)
+    if row is None:
+        raise LookupError(f"{sql!r} returned no row")
+    return row

@@ -1,6 +1,7 @@
 """A database that cannot serve a request within its bounds, whatever the driver called it.
 
 The storage layer raises `DatabaseUnavailable`; `platform/errors.py` turns it into the 503.
+`UnstorableValue` (a client's value the database refuses) becomes the 400.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class DatabaseUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class UnstorableValue(Exception):
+    """The database refused a value as data (a NUL byte in text, a number out of range): it came
+    from what a client sent, so `platform/errors.py` answers it 400."""
 
 
 # Every way asyncpg reports that the server is gone, refusing, shutting down or over a bound:

@@ -10,10 +10,9 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from loop_live.platform.db.database import Dialect, Params, Row
-from loop_live.platform.db.faults import CONFUSED, DatabaseLimits, postgres_faults
+from loop_live.platform.db.faults import CONFUSED, DatabaseLimits, UnstorableValue, postgres_faults
 from loop_live.platform.db.readiness import PostgresProbe
 from loop_live.platform.db.sql import Sql
-from loop_live.platform.errors import ValidationFailed
 
 _EMPTY: Params = {}
 # Generic plans skip re-planning each prepared statement on every call (most of a list query's
@@ -59,7 +58,7 @@ def _client_data_errors() -> Iterator[None]:
     try:
         yield
     except asyncpg.DataError as exc:
-        raise ValidationFailed(f"a value cannot be stored: {exc.sqlstate} {exc}") from None
+        raise UnstorableValue(f"a value cannot be stored: {exc.sqlstate} {exc}") from None
 
 
 class PostgresConnection:

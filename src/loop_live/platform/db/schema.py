@@ -5,6 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from loop_live.calls import vocabulary as calls_words
+from loop_live.platform.db.sql import one_of
+from loop_live.registrations import vocabulary as registration_words
+from loop_live.sessions import vocabulary as session_words
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -19,7 +24,7 @@ Uuid = sa.Uuid(as_uuid=True).with_variant(sa.String(36), "sqlite")
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
 When = sa.DateTime(timezone=True)
 Brand = sa.String(64)
-OPEN = sa.text("status IN ('scheduled', 'live')")
+OPEN = sa.text(one_of("status", session_words.OPEN_STATUSES))
 NOT_CANCELLED = sa.text("status <> 'cancelled'")
 
 
@@ -56,8 +61,8 @@ sessions = sa.Table(
     sa.Column("metadata", Json, nullable=False),
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
-    sa.CheckConstraint("status IN ('scheduled', 'live', 'ended', 'cancelled')", name="status"),
-    sa.CheckConstraint("kind IN ('live', 'office_hours')", name="kind"),
+    sa.CheckConstraint(one_of("status", session_words.STATUSES), name="status"),
+    sa.CheckConstraint(one_of("kind", session_words.KINDS), name="kind"),
     sa.CheckConstraint(
         "registered_count >= 0 AND registered_count <= max_participants", name="capacity"
     ),
@@ -93,8 +98,8 @@ registrations = sa.Table(
     sa.Column("cancelled_at", When),
     sa.Column("promoted_at", When),
     sa.Column("updated_at", When, nullable=False),
-    sa.CheckConstraint("status IN ('registered', 'waitlist', 'cancelled')", name="status"),
-    sa.CheckConstraint("role IN ('host', 'participant', 'guest')", name="role"),
+    sa.CheckConstraint(one_of("status", registration_words.STATUSES), name="status"),
+    sa.CheckConstraint(one_of("role", registration_words.ROLES), name="role"),
     sa.CheckConstraint("(user_id IS NULL) <> (guest_email_key IS NULL)", name="one_person"),
     sa.Index(
         "ux_registrations_session_user",
@@ -188,7 +193,7 @@ calls = sa.Table(
     sa.Column("metadata", Json, nullable=False),
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
-    sa.CheckConstraint("status IN ('scheduled', 'live', 'ended', 'errored')", name="status"),
+    sa.CheckConstraint(one_of("status", calls_words.STATUSES), name="status"),
     sa.UniqueConstraint("stream_call_type", "stream_call_id", name="uq_calls_stream_cid"),
 )
 

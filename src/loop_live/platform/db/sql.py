@@ -50,3 +50,9 @@ class SqlCache:
         if sql is None:
             sql = self._cache[text] = Sql(text)
         return sql
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """`column IN ('a', 'b')` with literals from a fixed vocabulary (never from a request), so a
+    generic plan can still match a partial index and a CHECK reads as it was written."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
