@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Tokens, session_body
-from tests.e2e.server import CLI, _wait_ready, free_port, server_env
-from tests.fakes.getstream_server import FakeGetStream
-from tests.platform.test_metrics import sample
+from tests.support.auth import Tokens
+from tests.support.fakes.getstream_server import FakeGetStream
+from tests.support.metrics import sample
+from tests.support.servers import CLI, _wait_ready, free_port, server_env
+from tests.support.sessions import session_body
 
 pytestmark = pytest.mark.e2e
 GRACE = 10  # --graceful-timeout in the shutdown test

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.databases import unreachable
-from tests.e2e.server import cli, free_port, server_env, serving
+from tests.support.databases import unreachable
+from tests.support.servers import cli, free_port, server_env, serving
 
 pytestmark = pytest.mark.e2e
 

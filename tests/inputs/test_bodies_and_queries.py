@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Tokens, session_body
-from tests.platform.test_errors_envelope import assert_envelope
+from tests.support.auth import Tokens
+from tests.support.errors import assert_envelope
+from tests.support.sessions import session_body
 
 JSON = {"Content-Type": "application/json"}
 

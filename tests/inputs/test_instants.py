@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Tokens, session_body
-from tests.platform.test_errors_envelope import assert_envelope
+from tests.support.auth import Tokens
+from tests.support.errors import assert_envelope
+from tests.support.sessions import session_body
 
 OUTSIDE = [
     pytest.param("0140-11-19T18:54:04Z", id="year-140"),

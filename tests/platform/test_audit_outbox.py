@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database, Sql
-from tests.conftest import BRAND, Tokens, session_body
+from tests.support.auth import BRAND, Tokens
+from tests.support.sessions import session_body
 
 
 async def audit_trail(db: Database, entity_id: str) -> list[dict[str, Any]]:

@@ -21,8 +21,10 @@ from loop_live.platform.settings import (
     InsecureSettingsError,
     load,
 )
-from tests.conftest import AUTH_SECRET, STREAM_SECRET, Tokens, make_settings, session_body
-from tests.platform.identity_server import assert_error, bearer
+from tests.support.app import STREAM_SECRET, make_settings
+from tests.support.auth import AUTH_SECRET, Tokens, bearer
+from tests.support.errors import assert_error
+from tests.support.sessions import session_body
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/webhooks/stream"}
 PG_URL = "postgresql+asyncpg://live@db.internal:5432/live"

@@ -11,18 +11,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import OTHER_BRAND, session_body
-from tests.platform.identity_server import (
+from tests.support.app import app_client
+from tests.support.auth import OTHER_BRAND, bearer
+from tests.support.errors import assert_error
+from tests.support.identity_server import (
     CLIENT_ID,
     CLIENT_SECRET,
     Clock,
     IdentityHttpServer,
-    app_client,
-    assert_error,
-    bearer,
     closed_port_url,
     identity_server,
+    list_status,
 )
+from tests.support.sessions import session_body
 
 CACHE_SECONDS = 30
 
@@ -37,11 +38,6 @@ def server() -> Iterator[IdentityHttpServer]:
 def identity(server: IdentityHttpServer) -> IdentityHttpServer:
     server.state.reset()
     return server
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 def introspect_settings(url: str, client_secret: str = CLIENT_SECRET) -> dict[str, Any]:
@@ -80,10 +76,6 @@ def issue(identity: IdentityHttpServer, active: bool = True, **claims: Any) -> s
 
 def introspections(identity: IdentityHttpServer) -> int:
     return identity.state.requests["/introspect"]
-
-
-async def list_status(client: httpx.AsyncClient, token: str) -> int:
-    return (await client.get("/v1/live/sessions", headers=bearer(token))).status_code
 
 
 async def test_active_token_lists_only_the_brand_it_names(

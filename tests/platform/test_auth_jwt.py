@@ -12,19 +12,20 @@ import httpx
 import jwt
 import pytest
 
-from tests.conftest import OTHER_BRAND, session_body
-from tests.platform.identity_server import (
+from tests.support.app import app_client
+from tests.support.auth import OTHER_BRAND, bearer
+from tests.support.errors import assert_error
+from tests.support.identity_server import (
     AUDIENCE,
     ISSUER,
     Clock,
     IdentityHttpServer,
     SigningKey,
-    app_client,
-    assert_error,
-    bearer,
     closed_port_url,
     identity_server,
+    list_status,
 )
+from tests.support.sessions import session_body
 
 CACHE_SECONDS = 300
 
@@ -53,11 +54,6 @@ def keys(identity: IdentityHttpServer, rs_key: SigningKey, es_key: SigningKey) -
     return identity.state.published
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
 def jwt_settings(jwks_url: str) -> dict[str, Any]:
     return {
         "auth_mode": "jwt",
@@ -79,10 +75,6 @@ async def jwt_client(
 
 def jwks_fetches(identity: IdentityHttpServer) -> int:
     return identity.state.requests["/jwks"]
-
-
-async def list_status(client: httpx.AsyncClient, token: str) -> int:
-    return (await client.get("/v1/live/sessions", headers=bearer(token))).status_code
 
 
 @pytest.mark.parametrize("alg", ["RS256", "ES256"])

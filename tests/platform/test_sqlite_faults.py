@@ -16,7 +16,9 @@ import httpx
 import pytest
 
 from loop_live.platform.db.migrate import upgrade
-from tests.conftest import Tokens, in_loop_client, make_settings, session_body
+from tests.support.app import in_loop_client, make_settings
+from tests.support.auth import Tokens
+from tests.support.sessions import session_body
 
 HOLD_WRITE_LOCK = """
 import sqlite3, sys, time

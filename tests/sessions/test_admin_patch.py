@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database, Sql
-from tests.conftest import BRAND, OTHER_BRAND, Tokens
-from tests.contract import ADMIN_PATCH_SESSION, assert_matches
+from tests.support.auth import BRAND, OTHER_BRAND, Tokens
+from tests.support.contract import ADMIN_PATCH_SESSION, assert_matches
+from tests.support.sessions import admin_view
 
 EVERY_FIELD: dict[str, Any] = {
     "title": "Breathwork",
@@ -48,26 +49,19 @@ async def accepted(
     assert response.status_code == 200, response.text
     session: dict[str, Any] = response.json()
     assert_matches(session, ADMIN_PATCH_SESSION)
-    assert await current(client, tokens, session_id) == session
+    assert await admin_view(client, tokens, session_id) == session
     return session
 
 
 async def assert_refused(
     client: httpx.AsyncClient, tokens: Tokens, session_id: str, body: dict[str, Any]
 ) -> None:
-    before = await current(client, tokens, session_id)
+    before = await admin_view(client, tokens, session_id)
     response = await admin_patch(client, tokens, session_id, body)
     assert response.status_code == 412, response.text
     assert response.json()["error"] == "invalid_state"
     assert_matches(response.json(), ADMIN_PATCH_SESSION, 412)
-    assert await current(client, tokens, session_id) == before
-
-
-async def current(client: httpx.AsyncClient, tokens: Tokens, session_id: str) -> dict[str, Any]:
-    response = await client.get(f"/v1/sessions/{session_id}", headers=tokens.admin())
-    assert response.status_code == 200, response.text
-    session: dict[str, Any] = response.json()
-    return session
+    assert await admin_view(client, tokens, session_id) == before
 
 
 async def set_status(db: Database, session_id: str, status: str) -> None:
@@ -291,7 +285,7 @@ async def test_admin_patch_needs_the_admin_scope(
     )
     assert response.status_code == 403
     assert response.json()["error"] == "insufficient_scope"
-    assert (await current(client, tokens, session["id"]))["status"] == "scheduled"
+    assert (await admin_view(client, tokens, session["id"]))["status"] == "scheduled"
 
 
 @pytest.mark.parametrize("another_brands", [False, True], ids=["unknown-id", "other-brand"])
