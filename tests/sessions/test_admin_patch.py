@@ -13,7 +13,7 @@ import pytest
 from loop_live.platform.db import Database, Sql
 from tests.support.auth import BRAND, OTHER_BRAND, Tokens
 from tests.support.contract import ADMIN_PATCH_SESSION, assert_matches
-from tests.support.sessions import admin_view
+from tests.support.sessions import admin_view, set_status
 
 EVERY_FIELD: dict[str, Any] = {
     "title": "Breathwork",
@@ -62,18 +62,6 @@ async def assert_refused(
     assert response.json()["error"] == "invalid_state"
     assert_matches(response.json(), ADMIN_PATCH_SESSION, 412)
     assert await admin_view(client, tokens, session_id) == before
-
-
-async def set_status(db: Database, session_id: str, status: str) -> None:
-    """What the provider's webhooks would do: move the session live, or end it."""
-    started = T0 if status in ("live", "ended") else None
-    ended = T0 + timedelta(hours=1) if status == "ended" else None
-    async with db.write() as conn:
-        await conn.execute(
-            Sql("UPDATE sessions SET status = :status, started_at = :started, ended_at = :ended"
-                " WHERE id = :id"),
-            {"status": status, "started": started, "ended": ended, "id": uuid.UUID(session_id)},
-        )  # fmt: skip
 
 
 async def seat(db: Database, session_id: str, people: list[tuple[str, str, int]]) -> None:
@@ -181,7 +169,7 @@ async def test_ended_session_refuses_every_change(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database, body: dict[str, Any]
 ) -> None:
     session = await new_session()
-    await set_status(db, session["id"], "ended")
+    await set_status(db, session["id"], "ended", started_at=T0, ended_at=T0 + timedelta(hours=1))
     await assert_refused(client, tokens, session["id"], body)
 
 
@@ -189,7 +177,7 @@ async def test_live_session_accepts_presentation_fields(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database
 ) -> None:
     session = await new_session()
-    await set_status(db, session["id"], "live")
+    await set_status(db, session["id"], "live", started_at=T0)
     updated = await accepted(client, tokens, session["id"], PRESENTATION)
     assert {k: updated[k] for k in PRESENTATION} == PRESENTATION
     assert updated["status"] == "live"
@@ -211,7 +199,7 @@ async def test_live_session_refuses_timing_capacity_kind_and_status(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database, body: dict[str, Any]
 ) -> None:
     session = await new_session()
-    await set_status(db, session["id"], "live")
+    await set_status(db, session["id"], "live", started_at=T0)
     await assert_refused(client, tokens, session["id"], body)
 
 
@@ -269,7 +257,7 @@ async def test_refused_capacity_change_promotes_nobody(
 ) -> None:
     session = await new_session(max_participants=1)
     await seat(db, session["id"], [("r1", "registered", 1), ("w1", "waitlist", 2)])
-    await set_status(db, session["id"], "live")
+    await set_status(db, session["id"], "live", started_at=T0)
     await assert_refused(client, tokens, session["id"], {"max_participants": 5})
     assert await statuses(db, session["id"]) == {"r1": "registered", "w1": "waitlist"}
 

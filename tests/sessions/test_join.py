@@ -4,32 +4,21 @@ window, the token and the provider call stored on the session."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from loop_live.platform.db import Database, Sql
+from loop_live.platform.db import Database
 from tests.support.app import STREAM_SECRET, app_client
 from tests.support.auth import OTHER_BRAND, TOKENS, Tokens
 from tests.support.errors import assert_error
 from tests.support.providers import assert_call_token, join, minutes_from_now, stored_call
 from tests.support.registrations import register
+from tests.support.sessions import set_status
 
 JOIN_FIELDS = {"token", "call_id", "call_type", "api_key", "expires_at"}
-
-
-async def set_status(db: Database, session_id: str, status: str) -> None:
-    """What the provider's webhooks would do: move the session live, or end it."""
-    now = datetime.now(UTC)
-    async with db.write() as conn:
-        await conn.execute(
-            Sql("UPDATE sessions SET status = :status, started_at = :started, ended_at = :ended"
-                " WHERE id = :id"),
-            {"status": status, "started": now, "ended": now if status == "ended" else None,
-             "id": uuid.UUID(session_id)},
-        )  # fmt: skip
 
 
 async def test_registered_member_joins_five_minutes_before_start_with_a_user_token(

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from loop_live.platform.clock import utcnow
-from loop_live.platform.db import Database
+from loop_live.platform.db import Database, Sql
 from tests.support.auth import BRAND, Tokens
 from tests.support.contract import ADMIN_LIST_SESSIONS, LIST_SESSIONS, assert_matches
 
@@ -57,6 +57,27 @@ async def admin_view(
     assert response.status_code == 200, response.text
     session: dict[str, Any] = response.json()
     return session
+
+
+async def set_status(
+    db: Database,
+    session_id: str,
+    status: str,
+    *,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+) -> None:
+    """What the provider's webhooks would do: move the session live, or end it (at the times
+    given, now by default)."""
+    now = utcnow()
+    started = (started_at or now) if status in ("live", "ended") else None
+    ended = (ended_at or now) if status == "ended" else None
+    async with db.write() as conn:
+        await conn.execute(
+            Sql("UPDATE sessions SET status = :status, started_at = :started, ended_at = :ended"
+                " WHERE id = :id"),
+            {"status": status, "started": started, "ended": ended, "id": uuid.UUID(session_id)},
+        )  # fmt: skip
 
 
 LIVE = "/v1/live/sessions"
