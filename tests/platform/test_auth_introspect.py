@@ -23,7 +23,7 @@ from tests.support.identity_server import (
     identity_server,
     list_status,
 )
-from tests.support.sessions import session_body
+from tests.support.sessions import create_session
 
 CACHE_SECONDS = 30
 
@@ -93,15 +93,11 @@ async def test_active_token_acts_with_its_subject_and_scopes(
     introspect_client: httpx.AsyncClient, identity: IdentityHttpServer
 ) -> None:
     writer = issue(identity, sub="host-9", scope="write:live")
-    created = await introspect_client.post(
-        "/v1/sessions", json=session_body(host_id="host-9"), headers=bearer(writer)
-    )
+    created = await create_session(introspect_client, bearer(writer), host_id="host-9")
     assert created.status_code == 201, created.text
     assert (created.json()["host_id"], created.json()["brand_id"]) == ("host-9", "brand-a")
     reader = issue(identity, scope="read:live")
-    refused = await introspect_client.post(
-        "/v1/sessions", json=session_body(host_id="member-1"), headers=bearer(reader)
-    )
+    refused = await create_session(introspect_client, bearer(reader), host_id="member-1")
     assert_error(refused, 403, "insufficient_scope")
 
 

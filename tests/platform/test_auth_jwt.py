@@ -25,7 +25,7 @@ from tests.support.identity_server import (
     identity_server,
     list_status,
 )
-from tests.support.sessions import session_body
+from tests.support.sessions import create_session
 
 CACHE_SECONDS = 300
 
@@ -98,12 +98,10 @@ async def test_subject_and_scopes_of_the_token_decide_what_it_may_do(
     jwt_client: httpx.AsyncClient, rs_key: SigningKey, grant: dict[str, Any]
 ) -> None:
     token = rs_key.token(sub="host-9", **({"scope": None} | grant))
-    own = await jwt_client.post(
-        "/v1/sessions", json=session_body(host_id="host-9"), headers=bearer(token)
-    )
+    own = await create_session(jwt_client, bearer(token), host_id="host-9")
     assert own.status_code == 201, own.text
     assert (own.json()["host_id"], own.json()["brand_id"]) == ("host-9", "brand-a")
-    other_host = await jwt_client.post("/v1/sessions", json=session_body(), headers=bearer(token))
+    other_host = await create_session(jwt_client, bearer(token))
     assert_error(other_host, 403, "forbidden")
     listing = await jwt_client.get("/v1/live/sessions", headers=bearer(token))
     assert_error(listing, 403, "insufficient_scope")

@@ -14,15 +14,13 @@ from loop_live.platform.settings import Settings
 from tests.support.app import in_loop_client
 from tests.support.auth import Tokens
 from tests.support.databases import count
-from tests.support.sessions import session_body
+from tests.support.sessions import create_session
 
 
 async def post(
     client: httpx.AsyncClient, headers: dict[str, str], key: str, **overrides: Any
 ) -> httpx.Response:
-    return await client.post(
-        "/v1/sessions", json=session_body(**overrides), headers={**headers, "Idempotency-Key": key}
-    )
+    return await create_session(client, {**headers, "Idempotency-Key": key}, **overrides)
 
 
 def replayed(response: httpx.Response) -> bool:

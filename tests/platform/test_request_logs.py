@@ -16,7 +16,7 @@ from loop_live.platform import logs
 from loop_live.platform.db import Database, Sql
 from loop_live.sessions import routes as session_routes
 from tests.support.auth import Tokens
-from tests.support.sessions import session_body
+from tests.support.sessions import create_session, session_body
 
 
 class JsonLines(logging.Handler):
@@ -49,7 +49,7 @@ async def test_request_id_is_echoed_and_recorded_in_the_audit_row(
     client: httpx.AsyncClient, tokens: Tokens, db: Database
 ) -> None:
     headers = {**tokens.admin(), "X-Request-Id": "trace-42.a:b"}
-    created = await client.post("/v1/sessions", json=session_body(), headers=headers)
+    created = await create_session(client, headers)
     assert created.status_code == 201
     assert created.headers["x-request-id"] == "trace-42.a:b"
     async with db.read() as conn:
