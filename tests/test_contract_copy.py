@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract import CONTRACT_DIR
+from tests.support.contract import CONTRACT_DIR
 
 PUBLISHED = CONTRACT_DIR.parents[1] / "shared" / "contract"
 

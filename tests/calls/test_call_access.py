@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.calls.test_calls import HOST, MANAGER, mint, new_call
-from tests.conftest import STREAM_SECRET, Tokens
-from tests.providers import assert_call_token
+from tests.support.app import STREAM_SECRET
+from tests.support.auth import TOKENS
+from tests.support.calls import HOST, MANAGER, mint, new_call
+from tests.support.providers import assert_call_token
 
-TOKENS = Tokens()
 PATIENT = TOKENS("patient-7")
 STRANGER = TOKENS("member-9")
 

@@ -4,39 +4,25 @@ tokens and ending, on the embedded `local` provider and on `getstream` against a
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from loop_live.platform.db import Database, Sql
-from tests.conftest import OTHER_BRAND, STREAM_SECRET, Tokens
-from tests.contract import assert_matches, response_schema, schema_errors
-from tests.fakes.getstream_server import FakeGetStream
-from tests.providers import assert_call_token, getstream_app, provider_calls
+from loop_live.platform.db import Database
+from tests.support.app import STREAM_SECRET
+from tests.support.auth import OTHER_BRAND, TOKENS, Tokens
+from tests.support.calls import BODY, HOST, MANAGER, create_call, mint, new_call
+from tests.support.contract import assert_matches, response_schema, schema_errors
+from tests.support.databases import count
+from tests.support.errors import assert_error
+from tests.support.providers import Stream, assert_call_token, provider_calls
 
-Stream = tuple[FakeGetStream, httpx.AsyncClient]
-TOKENS = Tokens()
-HOST = TOKENS("host-1")
-MANAGER = TOKENS("manager-1", "write:live", "manage:live")
 CREATE = "POST /v1/live/calls"
 GET = "GET /v1/live/calls/{id}"
 TOKEN = "POST /v1/live/calls/{id}/token"
 END = "POST /v1/live/calls/{id}/end"
-BODY = {
-    "host_user_id": "host-1",
-    "title": "Office hours with Dr. Lee",
-    "scheduled_at": "2030-03-01T09:30:00-05:00",
-    "metadata": {"topic": "sleep", "slots": [1, 2]},
-}
-
-
-@pytest.fixture
-async def stream(database_url: str) -> AsyncIterator[Stream]:
-    async with getstream_app(database_url) as pair:
-        yield pair
 
 
 def created_schema() -> dict[str, Any]:
@@ -48,25 +34,6 @@ def created_schema() -> dict[str, Any]:
     assert len(completed["required"]) == 13
     assert completed["required"] == response_schema(END)["required"]
     return completed
-
-
-async def create_call(
-    client: httpx.AsyncClient, headers: dict[str, str] = HOST, **overrides: Any
-) -> httpx.Response:
-    return await client.post("/v1/live/calls", json={**BODY, **overrides}, headers=headers)
-
-
-async def new_call(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
-    response = await create_call(client, **overrides)
-    assert response.status_code == 201, response.text
-    call: dict[str, Any] = response.json()
-    return call
-
-
-async def mint(
-    client: httpx.AsyncClient, call_id: str, headers: dict[str, str] = HOST, **body: Any
-) -> httpx.Response:
-    return await client.post(f"/v1/live/calls/{call_id}/token", json=body, headers=headers)
 
 
 async def end(
@@ -81,17 +48,6 @@ async def read(client: httpx.AsyncClient, call_id: str) -> dict[str, Any]:
     assert_matches(response.json(), GET)
     call: dict[str, Any] = response.json()
     return call
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"] == code
-
-
-async def call_rows(db: Database) -> int:
-    async with db.read() as conn:
-        count: int = await conn.fetchval(Sql("SELECT COUNT(*) FROM calls"))
-    return count
 
 
 async def test_host_creates_a_call_in_the_published_shape(client: httpx.AsyncClient) -> None:
@@ -150,7 +106,7 @@ async def test_malformed_create_body_is_a_validation_error(
     client: httpx.AsyncClient, db: Database, overrides: dict[str, Any]
 ) -> None:
     assert_error(await create_call(client, **overrides), 400, "validation_error")
-    assert await call_rows(db) == 0
+    assert await count(db, "calls") == 0
 
 
 async def test_only_manage_live_creates_a_call_for_another_host(
@@ -160,7 +116,7 @@ async def test_only_manage_live_creates_a_call_for_another_host(
     assert_error(
         await create_call(client, TOKENS("host-1", "read:live")), 403, "insufficient_scope"
     )
-    assert await call_rows(db) == 0
+    assert await count(db, "calls") == 0
 
     by_manager = await create_call(client, MANAGER)
     assert by_manager.status_code == 201, by_manager.text
@@ -326,7 +282,7 @@ async def test_getstream_failure_on_create_is_a_502_and_writes_nothing(
     fake.fail_next(500)
 
     assert_error(await create_call(client), 502, "provider_error")
-    assert await call_rows(db) == 0
+    assert await count(db, "calls") == 0
 
 
 async def test_getstream_failure_on_end_is_a_502_and_the_call_stays_open(stream: Stream) -> None:

@@ -14,10 +14,10 @@ import pytest
 
 from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.db.postgres import asyncpg_dsn
-from tests.conftest import session_body
-from tests.e2e.outage import Timeline, reader, readiness, writer
-from tests.e2e.server import cli, server_env, serving
-from tests.private_postgres import PrivatePostgres, private_postgres
+from tests.support.outage import Timeline, reader, readiness, writer
+from tests.support.private_postgres import PrivatePostgres, private_postgres
+from tests.support.servers import cli, server_env, serving
+from tests.support.sessions import session_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import STREAM_SECRET, Tokens, session_body
-from tests.e2e.server import server_env, serving
-from tests.fakes.getstream_server import webhook_headers
-from tests.webhooks import API_KEY
+from tests.support.app import STREAM_SECRET
+from tests.support.auth import Tokens
+from tests.support.fakes.getstream_server import webhook_headers
+from tests.support.servers import server_env, serving
+from tests.support.sessions import session_body
+from tests.support.webhooks import API_KEY
 
 pytestmark = pytest.mark.e2e
 GOOD_WRITES = 40

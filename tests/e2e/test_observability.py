@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Tokens, session_body
-from tests.e2e.server import CLI, _wait_ready, free_port, server_env
-from tests.fakes.getstream_server import FakeGetStream
-from tests.platform.test_metrics import sample
+from tests.support.auth import Tokens
+from tests.support.fakes.getstream_server import FakeGetStream
+from tests.support.metrics import sample
+from tests.support.servers import CLI, _wait_ready, free_port, server_env
+from tests.support.sessions import create_session
 
 pytestmark = pytest.mark.e2e
 GRACE = 10  # --graceful-timeout in the shutdown test
@@ -127,9 +128,7 @@ async def test_sigterm_lets_an_in_flight_join_finish_then_closes_the_pool(
 
 async def _registered_session(http: httpx.AsyncClient, tokens: Tokens) -> str:
     soon = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-    created = await http.post(
-        "/v1/sessions", json=session_body(scheduled_at=soon), headers=tokens.admin()
-    )
+    created = await create_session(http, tokens.admin(), scheduled_at=soon)
     assert created.status_code == 201, created.text
     path = f"/v1/sessions/{created.json()['id']}"
     registered = await http.post(f"{path}/registrations", headers=tokens())

@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.databases import unreachable
-from tests.e2e.server import cli, free_port, server_env, serving
+from tests.support.auth import bearer
+from tests.support.databases import unreachable
+from tests.support.servers import cli, free_port, server_env, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -52,8 +53,9 @@ def limited_env(database_url: str, redis_url: str, **limits: str) -> dict[str, s
     )
 
 
-def bearer(env: dict[str, str], sub: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {cli('token', '--sub', sub, '--brand', 'b', env=env)}"}
+def cli_token(env: dict[str, str], sub: str) -> dict[str, str]:
+    """Headers with a token minted by `loop-live token`, as an operator would."""
+    return bearer(cli("token", "--sub", sub, "--brand", "b", env=env))
 
 
 def spread(bases: list[str], rounds: int, headers: dict[str, str]) -> list[int]:
@@ -74,9 +76,9 @@ def test_two_processes_share_one_budget_through_redis(
 ) -> None:
     env = limited_env(database_url, redis_url, reads="20")
     with servers(2, env, tmp_path) as bases:
-        codes = spread(bases, 12, bearer(env, "member-1"))
+        codes = spread(bases, 12, cli_token(env, "member-1"))
         assert codes == [200] * 20 + [429] * 4, logs(tmp_path)
-        assert spread(bases, 1, bearer(env, "member-2")) == [200, 200]
+        assert spread(bases, 1, cli_token(env, "member-2")) == [200, 200]
 
 
 def test_failed_authentication_is_counted_across_processes(
@@ -86,9 +88,9 @@ def test_failed_authentication_is_counted_across_processes(
     with servers(2, env, tmp_path) as bases:
         forged = {"Authorization": "Bearer forged"}
         assert spread(bases, 3, forged) == [401] * 5 + [429], logs(tmp_path)
-        assert spread(bases, 1, bearer(env, "member-1")) == [429, 429]
+        assert spread(bases, 1, cli_token(env, "member-1")) == [429, 429]
         # uvicorn takes the address from X-Forwarded-For only from a trusted (local) proxy.
-        other = {**bearer(env, "member-1"), "X-Forwarded-For": "203.0.113.7"}
+        other = {**cli_token(env, "member-1"), "X-Forwarded-For": "203.0.113.7"}
         assert spread(bases, 1, other) == [200, 200]
 
 
@@ -99,7 +101,7 @@ def test_with_redis_down_each_process_limits_alone_without_errors_or_stalls(
     env = limited_env(database_url, closed, reads="5")
     with servers(2, env, tmp_path) as bases:
         started = time.monotonic()
-        codes = spread(bases, 7, bearer(env, "member-1"))
+        codes = spread(bases, 7, cli_token(env, "member-1"))
         elapsed = time.monotonic() - started
         assert codes == [200] * 10 + [429] * 4
         assert elapsed < 5, f"14 requests took {elapsed:.1f} s with Redis down"

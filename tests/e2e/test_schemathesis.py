@@ -26,9 +26,9 @@ import httpx
 import pytest
 
 from loop_live.platform.auth.verifiers import mint_dev_token
-from tests.conftest import ALL_SCOPES, AUTH_SECRET, BRAND
-from tests.contract_openapi import contract_openapi
-from tests.e2e.server import server_env, serving
+from tests.support.auth import ALL_SCOPES, AUTH_SECRET, BRAND
+from tests.support.contract_openapi import contract_openapi
+from tests.support.servers import server_env, serving
 
 pytestmark = pytest.mark.e2e
 

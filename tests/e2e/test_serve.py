@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.server import cli, server_env, serving
+from tests.support.servers import cli, server_env, serving
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from loop_live.platform.db import Database
-from tests.e2e.server import CLI, server_env
-from tests.platform.test_retention import add_events, add_inbox, add_keys, count
+from tests.support.databases import count
+from tests.support.retention import add_events, add_inbox, add_keys
+from tests.support.servers import CLI, server_env
 
 pytestmark = pytest.mark.e2e
 

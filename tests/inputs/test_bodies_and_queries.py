@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Tokens, session_body
-from tests.platform.test_errors_envelope import assert_envelope
+from tests.support.auth import Tokens
+from tests.support.errors import assert_envelope
+from tests.support.sessions import create_session, session_body
 
 JSON = {"Content-Type": "application/json"}
 
@@ -92,9 +93,7 @@ async def test_metadata_nested_to_the_limit_is_stored_and_read_back(
 async def test_a_nul_character_in_any_string_is_a_400(
     client: httpx.AsyncClient, tokens: Tokens, overrides: dict[str, Any]
 ) -> None:
-    response = await client.post(
-        "/v1/sessions", json=session_body(**overrides), headers=tokens.admin()
-    )
+    response = await create_session(client, tokens.admin(), **overrides)
 
     assert "NUL" in assert_envelope(response, 400, "validation_error")
     listed = await client.get("/v1/live/sessions", headers=tokens())

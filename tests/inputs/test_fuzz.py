@@ -18,9 +18,11 @@ from litestar.testing import TestClient
 from loop_live.app import create_app
 from loop_live.platform.db import Database
 from loop_live.platform.settings import Settings
-from tests.conftest import STREAM_SECRET, Tokens, session_body
-from tests.fakes.getstream_server import webhook_headers
-from tests.webhooks import API_KEY, attach_call
+from tests.support.app import STREAM_SECRET
+from tests.support.auth import Tokens
+from tests.support.fakes.getstream_server import webhook_headers
+from tests.support.sessions import session_body
+from tests.support.webhooks import API_KEY, attach_call
 
 EXAMPLES = 100
 FUZZ = settings(

@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Tokens, session_body
-from tests.platform.test_errors_envelope import assert_envelope
+from tests.support.auth import Tokens
+from tests.support.errors import assert_envelope
+from tests.support.sessions import create_session, session_body
 
 OUTSIDE = [
     pytest.param("0140-11-19T18:54:04Z", id="year-140"),
@@ -34,9 +35,7 @@ async def _write(
         body = {"host_user_id": "host-1", "title": "1:1", "scheduled_at": at}
         return await client.post("/v1/live/calls", json=body, headers=tokens.admin())
     if route == "POST /v1/sessions":
-        return await client.post(
-            "/v1/sessions", json=session_body(scheduled_at=at), headers=tokens.admin()
-        )
+        return await create_session(client, tokens.admin(), scheduled_at=at)
     session = await new_session()
     prefix = "/v1/admin/sessions" if route.startswith("PATCH /v1/admin") else "/v1/sessions"
     return await client.patch(
@@ -67,7 +66,7 @@ async def test_a_rejected_instant_stores_nothing_and_every_read_still_works(
 ) -> None:
     session = await new_session()
     for at in ("0140-11-19T18:54:04Z", "9999-12-31T23:30:00Z"):
-        await client.post("/v1/sessions", json=session_body(scheduled_at=at), headers=tokens())
+        await create_session(client, tokens(), scheduled_at=at)
         await client.patch(
             f"/v1/sessions/{session['id']}", json={"scheduled_at": at}, headers=tokens.admin()
         )

@@ -10,15 +10,15 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database
-from tests.conftest import Tokens
-from tests.webhooks import (
+from tests.support.auth import Tokens
+from tests.support.databases import count
+from tests.support.sessions import session_view
+from tests.support.webhooks import (
     accepted,
     attach_call,
     deliver,
-    inbox_size,
     ns,
     recording,
-    session_view,
     started,
 )
 
@@ -59,7 +59,7 @@ async def test_an_absurd_created_at_is_ignored_and_changes_nothing(
     assert await accepted(client, event) == "ignored"
 
     assert (await session_view(client, tokens, session["id"]))["status"] == "scheduled"
-    assert await inbox_size(db) == 0
+    assert await count(db, "webhook_inbox") == 0
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ async def test_a_recording_url_that_is_not_absolute_http_is_ignored(
     assert await accepted(client, recording(cid, url)) == "ignored"
 
     assert (await session_view(client, tokens, session["id"]))["recording_url"] is None
-    assert await inbox_size(db) == 0
+    assert await count(db, "webhook_inbox") == 0
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ async def test_a_validly_signed_unusable_body_is_ignored_in_one_log_line(
 
     assert response.status_code == 200, response.text
     assert (response.json()["received"], response.json()["outcome"]) == (True, "ignored")
-    assert await inbox_size(db) == 0
+    assert await count(db, "webhook_inbox") == 0
     ignored = [r for r in caplog.records if r.name.startswith("loop_live")]
     assert [r.getMessage().split(":")[0] for r in ignored] == ["webhook ignored"]
     assert ignored[0].exc_info is None

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database, Sql
-from tests.conftest import BRAND, Tokens, session_body
+from tests.support.auth import BRAND, Tokens
+from tests.support.sessions import create_session
 
 
 async def audit_trail(db: Database, entity_id: str) -> list[dict[str, Any]]:
@@ -53,9 +54,7 @@ def audit_row(actor: str, action: str, session_id: str, request_id: str) -> dict
 async def test_create_writes_one_audit_row_and_one_created_event(
     client: httpx.AsyncClient, tokens: Tokens, db: Database
 ) -> None:
-    response = await client.post(
-        "/v1/sessions", json=session_body(), headers={**tokens("host-1"), "X-Request-Id": "req-c1"}
-    )
+    response = await create_session(client, {**tokens("host-1"), "X-Request-Id": "req-c1"})
     assert response.status_code == 201, response.text
     session = response.json()
     assert await audit_trail(db, session["id"]) == [

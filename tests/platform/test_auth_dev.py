@@ -21,8 +21,10 @@ from loop_live.platform.settings import (
     InsecureSettingsError,
     load,
 )
-from tests.conftest import AUTH_SECRET, STREAM_SECRET, Tokens, make_settings, session_body
-from tests.platform.identity_server import assert_error, bearer
+from tests.support.app import STREAM_SECRET, make_settings
+from tests.support.auth import AUTH_SECRET, Tokens, bearer
+from tests.support.errors import assert_error
+from tests.support.sessions import create_session
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/webhooks/stream"}
 PG_URL = "postgresql+asyncpg://live@db.internal:5432/live"
@@ -131,7 +133,7 @@ async def test_expired_forged_or_incomplete_token_is_invalid(
 
 async def test_rejected_token_changes_nothing(client: httpx.AsyncClient, tokens: Tokens) -> None:
     forged = Tokens(secret=OTHER_SECRET).admin()
-    response = await client.post("/v1/sessions", json=session_body(), headers=forged)
+    response = await create_session(client, forged)
     assert_auth_error(response, "invalid_token")
     listed = await client.get("/v1/live/sessions", headers=tokens())
     assert listed.json()["sessions"] == []

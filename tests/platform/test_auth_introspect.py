@@ -11,18 +11,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import OTHER_BRAND, session_body
-from tests.platform.identity_server import (
+from tests.support.app import app_client
+from tests.support.auth import OTHER_BRAND, bearer
+from tests.support.errors import assert_error
+from tests.support.identity_server import (
     CLIENT_ID,
     CLIENT_SECRET,
     Clock,
     IdentityHttpServer,
-    app_client,
-    assert_error,
-    bearer,
     closed_port_url,
     identity_server,
+    list_status,
 )
+from tests.support.sessions import create_session
 
 CACHE_SECONDS = 30
 
@@ -37,11 +38,6 @@ def server() -> Iterator[IdentityHttpServer]:
 def identity(server: IdentityHttpServer) -> IdentityHttpServer:
     server.state.reset()
     return server
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 def introspect_settings(url: str, client_secret: str = CLIENT_SECRET) -> dict[str, Any]:
@@ -82,10 +78,6 @@ def introspections(identity: IdentityHttpServer) -> int:
     return identity.state.requests["/introspect"]
 
 
-async def list_status(client: httpx.AsyncClient, token: str) -> int:
-    return (await client.get("/v1/live/sessions", headers=bearer(token))).status_code
-
-
 async def test_active_token_lists_only_the_brand_it_names(
     introspect_client: httpx.AsyncClient, identity: IdentityHttpServer, new_session: Any
 ) -> None:
@@ -101,15 +93,11 @@ async def test_active_token_acts_with_its_subject_and_scopes(
     introspect_client: httpx.AsyncClient, identity: IdentityHttpServer
 ) -> None:
     writer = issue(identity, sub="host-9", scope="write:live")
-    created = await introspect_client.post(
-        "/v1/sessions", json=session_body(host_id="host-9"), headers=bearer(writer)
-    )
+    created = await create_session(introspect_client, bearer(writer), host_id="host-9")
     assert created.status_code == 201, created.text
     assert (created.json()["host_id"], created.json()["brand_id"]) == ("host-9", "brand-a")
     reader = issue(identity, scope="read:live")
-    refused = await introspect_client.post(
-        "/v1/sessions", json=session_body(host_id="member-1"), headers=bearer(reader)
-    )
+    refused = await create_session(introspect_client, bearer(reader), host_id="member-1")
     assert_error(refused, 403, "insufficient_scope")
 
 

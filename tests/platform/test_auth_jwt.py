@@ -12,19 +12,20 @@ import httpx
 import jwt
 import pytest
 
-from tests.conftest import OTHER_BRAND, session_body
-from tests.platform.identity_server import (
+from tests.support.app import app_client
+from tests.support.auth import OTHER_BRAND, bearer
+from tests.support.errors import assert_error
+from tests.support.identity_server import (
     AUDIENCE,
     ISSUER,
     Clock,
     IdentityHttpServer,
     SigningKey,
-    app_client,
-    assert_error,
-    bearer,
     closed_port_url,
     identity_server,
+    list_status,
 )
+from tests.support.sessions import create_session
 
 CACHE_SECONDS = 300
 
@@ -53,11 +54,6 @@ def keys(identity: IdentityHttpServer, rs_key: SigningKey, es_key: SigningKey) -
     return identity.state.published
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
-
-
 def jwt_settings(jwks_url: str) -> dict[str, Any]:
     return {
         "auth_mode": "jwt",
@@ -81,10 +77,6 @@ def jwks_fetches(identity: IdentityHttpServer) -> int:
     return identity.state.requests["/jwks"]
 
 
-async def list_status(client: httpx.AsyncClient, token: str) -> int:
-    return (await client.get("/v1/live/sessions", headers=bearer(token))).status_code
-
-
 @pytest.mark.parametrize("alg", ["RS256", "ES256"])
 async def test_valid_token_lists_only_the_brand_it_names(
     jwt_client: httpx.AsyncClient, new_session: Any, keys: list[SigningKey], alg: str
@@ -106,12 +98,10 @@ async def test_subject_and_scopes_of_the_token_decide_what_it_may_do(
     jwt_client: httpx.AsyncClient, rs_key: SigningKey, grant: dict[str, Any]
 ) -> None:
     token = rs_key.token(sub="host-9", **({"scope": None} | grant))
-    own = await jwt_client.post(
-        "/v1/sessions", json=session_body(host_id="host-9"), headers=bearer(token)
-    )
+    own = await create_session(jwt_client, bearer(token), host_id="host-9")
     assert own.status_code == 201, own.text
     assert (own.json()["host_id"], own.json()["brand_id"]) == ("host-9", "brand-a")
-    other_host = await jwt_client.post("/v1/sessions", json=session_body(), headers=bearer(token))
+    other_host = await create_session(jwt_client, bearer(token))
     assert_error(other_host, 403, "forbidden")
     listing = await jwt_client.get("/v1/live/sessions", headers=bearer(token))
     assert_error(listing, 403, "insufficient_scope")

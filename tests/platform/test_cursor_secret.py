@@ -14,15 +14,14 @@ from loop_live.platform.settings import (
     DEV_CURSOR_SECRET,
     InsecureSettingsError,
 )
-from tests.conftest import AUTH_SECRET, Tokens, make_settings
-from tests.e2e.server import CLI, server_env
-from tests.providers import app_client
+from tests.support.app import app_client, make_settings
+from tests.support.auth import AUTH_SECRET, TOKENS
+from tests.support.servers import CLI, server_env
 
 PG_URL = "postgresql+asyncpg://live@db.internal:5432/live"
 CURSOR_SECRET = "cursor-secret-0123456789abcdef-0123456789"
 JWT = {"auth_mode": "jwt", "jwt_jwks_url": "https://id.example/jwks"}
 INTROSPECT = {"auth_mode": "introspect", "introspect_url": "https://id.example/introspect"}
-TOKENS = Tokens()
 
 
 @pytest.mark.parametrize("mode", [JWT, INTROSPECT], ids=["jwt", "introspect"])

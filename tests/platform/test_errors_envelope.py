@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tokens
+from tests.support.auth import Tokens
+from tests.support.errors import assert_envelope
 
 SOME_ID = "5f0c8a2e-3b1d-4c6e-9a7f-2d4b6c8e0a1f"
 BODY_ROUTES = [
@@ -13,17 +14,6 @@ BODY_ROUTES = [
     ("PATCH", f"/v1/sessions/{SOME_ID}"),
     ("PATCH", f"/v1/admin/sessions/{SOME_ID}"),
 ]
-
-
-def assert_envelope(response: httpx.Response, status: int, code: str) -> str:
-    """Check the error envelope and return its message."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert body["error"] == code
-    assert isinstance(body["message"], str)
-    assert body["message"]
-    return str(body["message"])
 
 
 @pytest.mark.parametrize("path", ["/v1/nowhere", "/v1/sessions/a/b/c", "/"])

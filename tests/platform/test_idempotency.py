@@ -11,21 +11,16 @@ import pytest
 
 from loop_live.platform.db import Database, Sql
 from loop_live.platform.settings import Settings
-from tests.conftest import Tokens, in_loop_client, session_body
+from tests.support.app import in_loop_client
+from tests.support.auth import Tokens
+from tests.support.databases import count
+from tests.support.sessions import create_session
 
 
 async def post(
     client: httpx.AsyncClient, headers: dict[str, str], key: str, **overrides: Any
 ) -> httpx.Response:
-    return await client.post(
-        "/v1/sessions", json=session_body(**overrides), headers={**headers, "Idempotency-Key": key}
-    )
-
-
-async def session_count(db: Database) -> int:
-    async with db.read() as conn:
-        count: int = await conn.fetchval(Sql("SELECT COUNT(*) FROM sessions"))
-    return count
+    return await create_session(client, {**headers, "Idempotency-Key": key}, **overrides)
 
 
 def replayed(response: httpx.Response) -> bool:
@@ -40,7 +35,7 @@ async def test_retry_with_the_same_key_replays_the_first_response(
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.json() == first.json()
     assert (replayed(first), replayed(retry)) == (False, True)
-    assert await session_count(db) == 1
+    assert await count(db, "sessions") == 1
 
 
 async def test_same_key_with_another_body_is_a_conflict(
@@ -50,7 +45,7 @@ async def test_same_key_with_another_body_is_a_conflict(
     reused = await post(client, tokens("host-1"), "create-1", title="Something else")
     assert reused.status_code == 409
     assert reused.json()["error"] == "idempotency_key_payload_mismatch"
-    assert await session_count(db) == 1
+    assert await count(db, "sessions") == 1
 
 
 async def test_patch_retry_replays_without_repeating_the_change(
@@ -80,7 +75,7 @@ async def test_key_of_128_characters_is_accepted_and_129_refused(
     assert too_long.status_code == 400
     assert too_long.json()["error"] == "validation_error"
     assert "Idempotency-Key" in too_long.json()["message"]
-    assert await session_count(db) == 0
+    assert await count(db, "sessions") == 0
     assert (await post(client, tokens("host-1"), "k" * 128)).status_code == 201
 
 
@@ -94,7 +89,7 @@ async def test_concurrent_retries_create_exactly_one_session(
     assert [r.status_code for r in responses] == [201] * 6
     assert len({r.text for r in responses}) == 1
     assert sum(not replayed(r) for r in responses) == 1
-    assert await session_count(db) == 1
+    assert await count(db, "sessions") == 1
 
 
 @pytest.mark.parametrize(
@@ -116,7 +111,7 @@ async def test_failed_request_does_not_keep_the_key(
     corrected = await post(client, tokens("host-1"), "fix-me")
     assert corrected.status_code == 201, corrected.text
     assert not replayed(corrected)
-    assert await session_count(db) == 1
+    assert await count(db, "sessions") == 1
 
 
 async def test_key_older_than_24_hours_has_expired(
@@ -134,7 +129,7 @@ async def test_key_older_than_24_hours_has_expired(
     assert reused.status_code == 201, reused.text
     assert not replayed(reused)
     assert reused.json()["id"] != first.json()["id"]
-    assert await session_count(db) == 2
+    assert await count(db, "sessions") == 2
 
 
 async def test_keys_belong_to_their_caller(
@@ -145,4 +140,4 @@ async def test_keys_belong_to_their_caller(
     assert (mine.status_code, theirs.status_code) == (201, 201)
     assert not replayed(theirs)
     assert theirs.json()["host_id"] == "host-2"
-    assert await session_count(db) == 2
+    assert await count(db, "sessions") == 2

@@ -7,23 +7,14 @@ import uuid
 
 import httpx
 from prometheus_client import REGISTRY
-from prometheus_client.parser import text_string_to_metric_families
 
 from loop_live.app import create_app
 from loop_live.platform.settings import Settings
-from tests.conftest import Tokens
-from tests.providers import app_client
+from tests.support.app import app_client
+from tests.support.auth import Tokens
+from tests.support.metrics import sample
 
 SESSION_ROUTE = "/v1/sessions/{session_id}"
-
-
-def sample(text: str, name: str, **labels: str) -> float | None:
-    """The value of one sample in a Prometheus text exposition, None when absent."""
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                return s.value
-    return None
 
 
 def requests_of(route: str, status: str) -> float:

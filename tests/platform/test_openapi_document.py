@@ -13,7 +13,7 @@ import pytest
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 
-from tests.conftest import OTHER_BRAND, Tokens
+from tests.support.auth import OTHER_BRAND, Tokens
 
 BEARER = [{"bearer": []}]
 GUARDED = {"400", "401", "403", "429", "503"}  # any token, brand, scope, rate limit, database

@@ -19,8 +19,9 @@ import pytest
 from loop_live.platform.db import DatabaseLimits, DatabaseUnavailable, Sql, open_database
 from loop_live.platform.db.postgres import asyncpg_dsn
 from loop_live.platform.db.readiness import PostgresProbe
-from tests.conftest import Tokens, in_loop_client, make_settings
-from tests.e2e.server import free_port
+from tests.support.app import in_loop_client, make_settings
+from tests.support.auth import Tokens
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.postgres
 

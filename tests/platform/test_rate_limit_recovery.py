@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from loop_live.platform.ratelimit import Limiter
-from tests.databases import unreachable
-from tests.e2e.server import free_port
+from tests.support.databases import unreachable
+from tests.support.servers import free_port
 
 
 @contextmanager

@@ -15,8 +15,9 @@ from litestar import Litestar
 
 from loop_live.app import create_app
 from loop_live.webhooks.simulate import payload, signed
-from tests.conftest import AUTH_SECRET, BRAND, OTHER_BRAND, STREAM_SECRET, Tokens, make_settings
-from tests.platform.test_errors_envelope import assert_envelope
+from tests.support.app import STREAM_SECRET, make_settings
+from tests.support.auth import AUTH_SECRET, BRAND, OTHER_BRAND, Tokens
+from tests.support.errors import assert_envelope
 
 LIST = "/v1/live/sessions"
 

@@ -15,7 +15,8 @@ import pytest
 from loop_live.platform import logs
 from loop_live.platform.db import Database, Sql
 from loop_live.sessions import listing as session_listing
-from tests.conftest import Tokens, session_body
+from tests.support.auth import Tokens
+from tests.support.sessions import create_session, session_body
 
 
 class JsonLines(logging.Handler):
@@ -48,7 +49,7 @@ async def test_request_id_is_echoed_and_recorded_in_the_audit_row(
     client: httpx.AsyncClient, tokens: Tokens, db: Database
 ) -> None:
     headers = {**tokens.admin(), "X-Request-Id": "trace-42.a:b"}
-    created = await client.post("/v1/sessions", json=session_body(), headers=headers)
+    created = await create_session(client, headers)
     assert created.status_code == 201
     assert created.headers["x-request-id"] == "trace-42.a:b"
     async with db.read() as conn:
@@ -123,7 +124,7 @@ async def test_a_real_500_logs_one_line_with_one_traceback(
 async def test_successful_requests_are_quiet_unless_access_log_is_on(
     client: httpx.AsyncClient, captured: JsonLines, database_url: str
 ) -> None:
-    from tests.providers import app_client
+    from tests.support.app import app_client
 
     assert (await client.get("/healthz")).status_code == 200
     assert captured.of("loop_live.request") == []

@@ -4,8 +4,6 @@ events, always), batches, two pruners at once, and expired Idempotency-Keys not 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -13,51 +11,16 @@ import httpx
 from loop_live.platform.db import Database, Sql, open_database
 from loop_live.platform.retention import prune
 from loop_live.platform.settings import Settings
-from tests.conftest import BRAND, Tokens, make_settings
+from tests.support.app import make_settings
+from tests.support.auth import BRAND, TOKENS
+from tests.support.databases import count
+from tests.support.retention import add_events, add_inbox, add_keys
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
-TOKENS = Tokens()
-_KEY = Sql(
-    "INSERT INTO idempotency_keys (principal, key, brand_id, request_hash, status_code,"
-    " response_body, created_at, expires_at) VALUES ('p', :key, 'b', 'h', 200, :body, :at, :exp)"
-)
-_EVENT = Sql(
-    "INSERT INTO outbox_events (id, brand_id, event_type, aggregate_id, payload, created_at,"
-    " published_at) VALUES (:id, 'b', 'live.session.created.v1', 'a', '{}', :at, :published)"
-)
-_INBOX = Sql(
-    "INSERT INTO webhook_inbox (webhook_id, brand_id, event_type, received_at)"
-    " VALUES (:id, 'b', 'call.session_started', :at)"
-)
 
 
 def ago(**delta: float) -> datetime:
     return NOW - timedelta(**delta)
-
-
-async def add_keys(db: Database, expiries: Iterable[datetime]) -> None:
-    async with db.write() as conn:
-        for expires in expiries:
-            params = {"key": uuid.uuid4().hex, "body": b"{}", "at": expires - timedelta(hours=24)}
-            await conn.execute(_KEY, {**params, "exp": expires})
-
-
-async def add_events(db: Database, published: Iterable[datetime | None], at: datetime) -> None:
-    async with db.write() as conn:
-        for when in published:
-            await conn.execute(_EVENT, {"id": uuid.uuid4(), "at": at, "published": when})
-
-
-async def add_inbox(db: Database, received: Iterable[datetime]) -> None:
-    async with db.write() as conn:
-        for when in received:
-            await conn.execute(_INBOX, {"id": uuid.uuid4().hex, "at": when})
-
-
-async def count(db: Database, table: str, where: str = "1 = 1") -> int:
-    async with db.read() as conn:
-        total: int = await conn.fetchval(Sql(f"SELECT COUNT(*) FROM {table} WHERE {where}"))
-    return total
 
 
 async def test_prune_deletes_what_expired_and_keeps_the_rest(

@@ -7,7 +7,7 @@ import json
 import httpx
 
 from loop_live.platform.db.migrate import schema_drift
-from tests.contract import CONTRACT_DIR
+from tests.support.contract import CONTRACT_DIR
 
 CONTRACT = CONTRACT_DIR / "live-api.json"
 

@@ -7,23 +7,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import BRAND, OTHER_BRAND, Tokens, session_body
-from tests.platform.identity_server import assert_error
+from tests.support.auth import BRAND, OTHER_BRAND, Tokens
+from tests.support.errors import assert_error
+from tests.support.sessions import admin_view, create_session
 
 LIST = "/v1/live/sessions"
 ADMIN_LIST = "/v1/admin/sessions"
-
-
-async def current(
-    client: httpx.AsyncClient, tokens: Tokens, session: dict[str, Any]
-) -> dict[str, Any]:
-    """The session as its own brand's admin sees it now."""
-    response = await client.get(
-        f"/v1/sessions/{session['id']}", headers=tokens.admin(brand=session["brand_id"])
-    )
-    assert response.status_code == 200, response.text
-    now: dict[str, Any] = response.json()
-    return now
 
 
 async def listed_ids(
@@ -32,10 +21,6 @@ async def listed_ids(
     response = await client.get(LIST, headers=headers, params=params)
     assert response.status_code == 200, response.text
     return [s["id"] for s in response.json()["sessions"]]
-
-
-async def create(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> httpx.Response:
-    return await client.post("/v1/sessions", json=session_body(**body), headers=headers)
 
 
 # --- scopes -------------------------------------------------------------------------------------
@@ -49,7 +34,7 @@ async def test_read_scope_lists_and_gets_but_cannot_create(
     assert await listed_ids(client, reader) == [session["id"]]
     got = await client.get(f"/v1/sessions/{session['id']}", headers=reader)
     assert got.status_code == 200, got.text
-    refused = await create(client, reader, host_id="member-1")
+    refused = await create_session(client, reader, host_id="member-1")
     body = assert_error(refused, 403, "insufficient_scope")
     assert "write:live" in body["message"]
 
@@ -58,7 +43,7 @@ async def test_write_scope_creates_and_edits_own_session_but_cannot_list(
     client: httpx.AsyncClient, tokens: Tokens
 ) -> None:
     writer = tokens("host-1", "write:live")
-    created = await create(client, writer, host_id="host-1")
+    created = await create_session(client, writer, host_id="host-1")
     assert created.status_code == 201, created.text
     edited = await client.patch(
         f"/v1/sessions/{created.json()['id']}", json={"title": "Renamed"}, headers=writer
@@ -72,13 +57,13 @@ async def test_write_scope_cannot_create_for_another_host_or_edit_their_session(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any
 ) -> None:
     writer = tokens("member-1", "write:live")
-    assert_error(await create(client, writer, host_id="host-1"), 403, "forbidden")
+    assert_error(await create_session(client, writer, host_id="host-1"), 403, "forbidden")
     theirs = await new_session(host_id="host-1", title="Theirs")
     edit = await client.patch(
         f"/v1/sessions/{theirs['id']}", json={"title": "Mine"}, headers=writer
     )
     assert_error(edit, 403, "forbidden")
-    assert (await current(client, tokens, theirs))["title"] == "Theirs"
+    assert (await admin_view(client, tokens, theirs["id"], theirs["brand_id"]))["title"] == "Theirs"
 
 
 async def test_co_host_with_write_scope_may_edit_the_session(
@@ -91,14 +76,15 @@ async def test_co_host_with_write_scope_may_edit_the_session(
         headers=tokens("host-2", "write:live"),
     )
     assert edit.status_code == 200, edit.text
-    assert (await current(client, tokens, session))["title"] == "Co-hosted"
+    seen = await admin_view(client, tokens, session["id"], session["brand_id"])
+    assert seen["title"] == "Co-hosted"
 
 
 async def test_manage_scope_reads_and_writes_any_session_of_the_brand(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any
 ) -> None:
     manager = tokens("manager-1", "manage:live")
-    created = await create(client, manager, host_id="host-7")
+    created = await create_session(client, manager, host_id="host-7")
     assert created.status_code == 201, created.text
     assert created.json()["host_id"] == "host-7"
     other = await new_session(host_id="host-1")
@@ -121,7 +107,8 @@ async def test_admin_routes_need_admin_scope(
         f"/v1/admin/sessions/{session['id']}", json={"status": "cancelled"}, headers=caller
     )
     assert_error(patch, 403, "insufficient_scope")
-    assert (await current(client, tokens, session))["status"] == "scheduled"
+    seen = await admin_view(client, tokens, session["id"], session["brand_id"])
+    assert seen["status"] == "scheduled"
 
 
 async def test_admin_scope_opens_the_admin_routes(
@@ -143,7 +130,7 @@ async def test_admin_wildcard_satisfies_every_scope(
     client: httpx.AsyncClient, tokens: Tokens
 ) -> None:
     root = tokens("root-1", "admin:*")
-    created = await create(client, root, host_id="host-3")
+    created = await create_session(client, root, host_id="host-3")
     assert created.status_code == 201, created.text
     session_id = created.json()["id"]
     assert await listed_ids(client, root) == [session_id]
@@ -194,7 +181,7 @@ async def test_another_brands_session_is_not_found_and_unchanged(
     path = template.format(foreign["id"])
     response = await client.request(method, path, json=body, headers=tokens.admin(brand=BRAND))
     assert_error(response, 404, "not_found")
-    after = await current(client, tokens, foreign)
+    after = await admin_view(client, tokens, foreign["id"], foreign["brand_id"])
     assert (after["title"], after["status"], after["registered_count"]) == (
         "Theirs",
         "scheduled",
@@ -227,7 +214,7 @@ async def test_brand_header_naming_another_brand_is_forbidden_for_a_brand_token(
 async def test_create_naming_another_brand_is_forbidden_and_creates_nothing(
     client: httpx.AsyncClient, tokens: Tokens
 ) -> None:
-    response = await create(client, tokens.admin(brand=BRAND), brand_id=OTHER_BRAND)
+    response = await create_session(client, tokens.admin(brand=BRAND), brand_id=OTHER_BRAND)
     assert_error(response, 403, "forbidden")
     assert await listed_ids(client, tokens(brand=OTHER_BRAND)) == []
 
@@ -266,7 +253,7 @@ async def test_service_token_creates_in_the_brand_its_body_names(
     client: httpx.AsyncClient, tokens: Tokens
 ) -> None:
     service = tokens("svc-1", "manage:live", brand=None)
-    created = await create(client, service, brand_id=OTHER_BRAND)
+    created = await create_session(client, service, brand_id=OTHER_BRAND)
     assert created.status_code == 201, created.text
     assert await listed_ids(client, tokens(brand=OTHER_BRAND)) == [created.json()["id"]]
 

@@ -12,10 +12,11 @@ import httpx
 
 from loop_live.platform.db import Database, Sql
 from loop_live.platform.idempotency import request_hash
-from tests.conftest import BRAND, STREAM_SECRET, Tokens
-from tests.providers import assert_call_token, minutes_from_now, register
+from tests.support.app import STREAM_SECRET
+from tests.support.auth import BRAND, TOKENS
+from tests.support.providers import assert_call_token, minutes_from_now
+from tests.support.registrations import register
 
-TOKENS = Tokens()
 MEMBER = TOKENS("member-1")
 SECRET_FIELDS = {"token", "expires_at"}
 

@@ -16,7 +16,9 @@ import httpx
 import pytest
 
 from loop_live.platform.db.migrate import upgrade
-from tests.conftest import Tokens, in_loop_client, make_settings, session_body
+from tests.support.app import in_loop_client, make_settings
+from tests.support.auth import Tokens
+from tests.support.sessions import create_session
 
 HOLD_WRITE_LOCK = """
 import sqlite3, sys, time
@@ -45,7 +47,7 @@ def _hold_write_lock(path: Path, seconds: float) -> subprocess.Popen[bytes]:
 
 
 def _create(http: httpx.AsyncClient, tokens: Tokens, title: str) -> Awaitable[httpx.Response]:
-    return http.post("/v1/sessions", json=session_body(title=title), headers=tokens.admin())
+    return create_session(http, tokens.admin(), title=title)
 
 
 async def test_another_process_holding_the_write_lock_is_503_within_the_bound(

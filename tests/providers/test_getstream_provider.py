@@ -5,33 +5,22 @@ circuit breaker, and 503 when GetStream is selected but not configured."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Tokens
-from tests.fakes.getstream_server import FakeGetStream
-from tests.providers import (
-    app_client,
+from tests.support.app import app_client
+from tests.support.auth import TOKENS
+from tests.support.providers import (
+    Stream,
     assert_call_token,
-    getstream_app,
     join,
     minutes_from_now,
     provider_calls,
-    register,
     stored_call,
 )
-
-Stream = tuple[FakeGetStream, httpx.AsyncClient]
-TOKENS = Tokens()
-
-
-@pytest.fixture
-async def stream(database_url: str) -> AsyncIterator[Stream]:
-    async with getstream_app(database_url) as pair:
-        yield pair
+from tests.support.registrations import register
 
 
 async def joinable_session(client: httpx.AsyncClient, new_session: Any) -> str:

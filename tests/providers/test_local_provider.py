@@ -13,8 +13,8 @@ import pytest
 from loop_live.providers import build_provider
 from loop_live.providers.getstream import GetStreamProvider
 from loop_live.providers.local import LocalProvider
-from tests.conftest import STREAM_SECRET, make_settings
-from tests.providers import assert_call_token
+from tests.support.app import STREAM_SECRET, make_settings
+from tests.support.providers import assert_call_token
 
 UNUSED_DATABASE = "sqlite+aiosqlite:///./never-opened.db"
 CID = "livestream:0b7c3c9e-5a51-4c1f-9d55-3b8f0c0f9a11"

@@ -9,17 +9,17 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database
-from tests.conftest import OTHER_BRAND, Tokens
-from tests.contract import assert_matches
-from tests.registrations import (
+from tests.support.auth import OTHER_BRAND, Tokens
+from tests.support.contract import assert_matches
+from tests.support.journal import journal
+from tests.support.registrations import (
     ADMIN_REGISTRATIONS,
     admin_registrations,
     enrol,
-    journal,
-    session_view,
     statuses,
     unregister_self,
 )
+from tests.support.sessions import session_view
 
 MEMBERS = tuple(f"member-{n:02d}" for n in range(1, 24))
 

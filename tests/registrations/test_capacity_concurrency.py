@@ -16,9 +16,11 @@ import pytest
 
 from loop_live.platform.db import Database
 from loop_live.platform.settings import Settings
-from tests.conftest import Tokens, in_loop_client
-from tests.e2e.server import server_env, serving
-from tests.registrations import admin_registrations, session_view, statuses
+from tests.support.app import in_loop_client
+from tests.support.auth import Tokens
+from tests.support.registrations import admin_registrations, statuses
+from tests.support.servers import server_env, serving
+from tests.support.sessions import session_view
 
 SEATS = 7
 CROWD = tuple(f"member-{n:02d}" for n in range(40))

@@ -17,16 +17,18 @@ import pytest
 
 from loop_live.platform.db import Database
 from loop_live.platform.logs import JsonFormatter
-from tests.conftest import STREAM_SECRET, Tokens, session_body
-from tests.e2e.server import server_env, serving
-from tests.fakes.getstream_server import (
+from tests.support.app import STREAM_SECRET
+from tests.support.auth import Tokens
+from tests.support.fakes.getstream_server import (
     call_json,
     recording_ready_event,
     session_ended_event,
     session_started_event,
     webhook_headers,
 )
-from tests.registrations import journal
+from tests.support.journal import journal
+from tests.support.servers import server_env, serving
+from tests.support.sessions import session_body
 
 PATIENT = "patient-7c1f"
 GUEST = "Guest.Person@example.org"

@@ -8,18 +8,18 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database
-from tests.conftest import OTHER_BRAND, Tokens
-from tests.contract import assert_matches
-from tests.registrations import (
+from tests.support.auth import OTHER_BRAND, Tokens
+from tests.support.contract import assert_matches
+from tests.support.journal import journal
+from tests.support.registrations import (
     REGISTER,
     close_session,
-    journal,
     register_person,
     register_self,
-    session_view,
     statuses,
     unregister_self,
 )
+from tests.support.sessions import session_view
 
 PATIENT = "patient-7c1f"
 GUEST = "Guest.Person@example.org"

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database, Sql
-from tests.conftest import BRAND, OTHER_BRAND, Tokens
-from tests.contract import ADMIN_PATCH_SESSION, assert_matches
+from tests.support.auth import BRAND, OTHER_BRAND, Tokens
+from tests.support.contract import ADMIN_PATCH_SESSION, assert_matches
+from tests.support.sessions import admin_view, set_status
 
 EVERY_FIELD: dict[str, Any] = {
     "title": "Breathwork",
@@ -48,38 +49,19 @@ async def accepted(
     assert response.status_code == 200, response.text
     session: dict[str, Any] = response.json()
     assert_matches(session, ADMIN_PATCH_SESSION)
-    assert await current(client, tokens, session_id) == session
+    assert await admin_view(client, tokens, session_id) == session
     return session
 
 
 async def assert_refused(
     client: httpx.AsyncClient, tokens: Tokens, session_id: str, body: dict[str, Any]
 ) -> None:
-    before = await current(client, tokens, session_id)
+    before = await admin_view(client, tokens, session_id)
     response = await admin_patch(client, tokens, session_id, body)
     assert response.status_code == 412, response.text
     assert response.json()["error"] == "invalid_state"
     assert_matches(response.json(), ADMIN_PATCH_SESSION, 412)
-    assert await current(client, tokens, session_id) == before
-
-
-async def current(client: httpx.AsyncClient, tokens: Tokens, session_id: str) -> dict[str, Any]:
-    response = await client.get(f"/v1/sessions/{session_id}", headers=tokens.admin())
-    assert response.status_code == 200, response.text
-    session: dict[str, Any] = response.json()
-    return session
-
-
-async def set_status(db: Database, session_id: str, status: str) -> None:
-    """What the provider's webhooks would do: move the session live, or end it."""
-    started = T0 if status in ("live", "ended") else None
-    ended = T0 + timedelta(hours=1) if status == "ended" else None
-    async with db.write() as conn:
-        await conn.execute(
-            Sql("UPDATE sessions SET status = :status, started_at = :started, ended_at = :ended"
-                " WHERE id = :id"),
-            {"status": status, "started": started, "ended": ended, "id": uuid.UUID(session_id)},
-        )  # fmt: skip
+    assert await admin_view(client, tokens, session_id) == before
 
 
 async def seat(db: Database, session_id: str, people: list[tuple[str, str, int]]) -> None:
@@ -187,7 +169,7 @@ async def test_ended_session_refuses_every_change(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database, body: dict[str, Any]
 ) -> None:
     session = await new_session()
-    await set_status(db, session["id"], "ended")
+    await set_status(db, session["id"], "ended", started_at=T0, ended_at=T0 + timedelta(hours=1))
     await assert_refused(client, tokens, session["id"], body)
 
 
@@ -195,7 +177,7 @@ async def test_live_session_accepts_presentation_fields(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database
 ) -> None:
     session = await new_session()
-    await set_status(db, session["id"], "live")
+    await set_status(db, session["id"], "live", started_at=T0)
     updated = await accepted(client, tokens, session["id"], PRESENTATION)
     assert {k: updated[k] for k in PRESENTATION} == PRESENTATION
     assert updated["status"] == "live"
@@ -217,7 +199,7 @@ async def test_live_session_refuses_timing_capacity_kind_and_status(
     client: httpx.AsyncClient, tokens: Tokens, new_session: Any, db: Database, body: dict[str, Any]
 ) -> None:
     session = await new_session()
-    await set_status(db, session["id"], "live")
+    await set_status(db, session["id"], "live", started_at=T0)
     await assert_refused(client, tokens, session["id"], body)
 
 
@@ -275,7 +257,7 @@ async def test_refused_capacity_change_promotes_nobody(
 ) -> None:
     session = await new_session(max_participants=1)
     await seat(db, session["id"], [("r1", "registered", 1), ("w1", "waitlist", 2)])
-    await set_status(db, session["id"], "live")
+    await set_status(db, session["id"], "live", started_at=T0)
     await assert_refused(client, tokens, session["id"], {"max_participants": 5})
     assert await statuses(db, session["id"]) == {"r1": "registered", "w1": "waitlist"}
 
@@ -291,7 +273,7 @@ async def test_admin_patch_needs_the_admin_scope(
     )
     assert response.status_code == 403
     assert response.json()["error"] == "insufficient_scope"
-    assert (await current(client, tokens, session["id"]))["status"] == "scheduled"
+    assert (await admin_view(client, tokens, session["id"]))["status"] == "scheduled"
 
 
 @pytest.mark.parametrize("another_brands", [False, True], ids=["unknown-id", "other-brand"])

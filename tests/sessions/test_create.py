@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from loop_live.platform.db import Database, Sql
+from loop_live.platform.db import Database
 from loop_live.platform.settings import Settings
-from tests.conftest import BRAND, OTHER_BRAND, Tokens, session_body
+from tests.support.auth import BRAND, OTHER_BRAND, Tokens
+from tests.support.databases import count
+from tests.support.sessions import MISSING, create_session
 
 SESSION_FIELDS = {
     "id", "host_id", "brand_id", "title", "description", "kind", "category", "community_slug",
@@ -19,18 +21,6 @@ SESSION_FIELDS = {
     "max_participants", "co_host_ids", "cover_image_url", "tags", "recording_url", "metadata",
     "registered_count", "is_registered", "created_at", "updated_at",
 }  # fmt: skip
-MISSING = object()
-
-
-async def create(client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any) -> Any:
-    body = {k: v for k, v in session_body(**overrides).items() if v is not MISSING}
-    return await client.post("/v1/sessions", json=body, headers=headers)
-
-
-async def session_count(db: Database) -> int:
-    async with db.read() as conn:
-        count: int = await conn.fetchval(Sql("SELECT COUNT(*) FROM sessions"))
-    return count
 
 
 def instant(value: str) -> datetime:
@@ -42,7 +32,7 @@ def instant(value: str) -> datetime:
 async def test_host_schedules_own_session_with_every_field_and_defaults(
     client: httpx.AsyncClient, tokens: Tokens
 ) -> None:
-    response = await create(client, tokens("host-1"))
+    response = await create_session(client, tokens("host-1"))
     assert response.status_code == 201, response.text
     session = response.json()
     assert session.keys() >= SESSION_FIELDS
@@ -78,7 +68,7 @@ async def test_every_optional_field_is_stored_and_returned(
         "tags": ["mobility", "morning"],
         "metadata": {"level": "beginner", "equipment": ["mat"], "nested": {"n": 1}},
     }
-    response = await create(client, tokens("host-1"), **optional)
+    response = await create_session(client, tokens("host-1"), **optional)
     assert response.status_code == 201, response.text
     assert {k: response.json()[k] for k in optional} == optional
     fetched = await client.get(f"/v1/sessions/{response.json()['id']}", headers=tokens())
@@ -88,7 +78,9 @@ async def test_every_optional_field_is_stored_and_returned(
 async def test_scheduled_at_with_an_offset_is_stored_and_returned_in_utc(
     client: httpx.AsyncClient, tokens: Tokens
 ) -> None:
-    response = await create(client, tokens("host-1"), scheduled_at="2030-01-15T12:00:00+02:00")
+    response = await create_session(
+        client, tokens("host-1"), scheduled_at="2030-01-15T12:00:00+02:00"
+    )
     assert response.status_code == 201, response.text
     expected = datetime(2030, 1, 15, 10, 0, tzinfo=UTC)
     assert instant(response.json()["scheduled_at"]) == expected
@@ -122,11 +114,11 @@ async def test_scheduled_at_with_an_offset_is_stored_and_returned_in_utc(
 async def test_invalid_body_is_rejected_naming_the_field(
     client: httpx.AsyncClient, tokens: Tokens, db: Database, overrides: dict[str, Any], field: str
 ) -> None:
-    response = await create(client, tokens("host-1"), **overrides)
+    response = await create_session(client, tokens("host-1"), **overrides)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "validation_error"
     assert field in response.json()["message"]
-    assert await session_count(db) == 0
+    assert await count(db, "sessions") == 0
 
 
 async def test_malformed_json_is_rejected(
@@ -139,31 +131,33 @@ async def test_malformed_json_is_rejected(
     )
     assert response.status_code == 400
     assert response.json()["error"] == "validation_error"
-    assert await session_count(db) == 0
+    assert await count(db, "sessions") == 0
 
 
 async def test_body_over_the_size_limit_is_413_in_the_envelope(
     client: httpx.AsyncClient, tokens: Tokens, db: Database, settings: Settings
 ) -> None:
-    response = await create(client, tokens("host-1"), description="x" * settings.max_body_bytes)
+    response = await create_session(
+        client, tokens("host-1"), description="x" * settings.max_body_bytes
+    )
     assert response.status_code == 413
     assert response.json() == {"error": "payload_too_large", "message": response.json()["message"]}
-    assert await session_count(db) == 0
+    assert await count(db, "sessions") == 0
 
 
 async def test_member_cannot_schedule_a_session_for_another_host(
     client: httpx.AsyncClient, tokens: Tokens, db: Database
 ) -> None:
-    response = await create(client, tokens("host-1"), host_id="host-2")
+    response = await create_session(client, tokens("host-1"), host_id="host-2")
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
-    assert await session_count(db) == 0
+    assert await count(db, "sessions") == 0
 
 
 async def test_manager_schedules_a_session_for_another_host(
     client: httpx.AsyncClient, tokens: Tokens
 ) -> None:
-    response = await create(client, tokens("lead-1", "manage:live"), host_id="host-2")
+    response = await create_session(client, tokens("lead-1", "manage:live"), host_id="host-2")
     assert response.status_code == 201, response.text
     assert response.json()["host_id"] == "host-2"
 
@@ -171,10 +165,10 @@ async def test_manager_schedules_a_session_for_another_host(
 async def test_brand_id_of_another_brand_is_forbidden(
     client: httpx.AsyncClient, tokens: Tokens, db: Database
 ) -> None:
-    response = await create(client, tokens.admin(), brand_id=OTHER_BRAND)
+    response = await create_session(client, tokens.admin(), brand_id=OTHER_BRAND)
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
-    assert await session_count(db) == 0
+    assert await count(db, "sessions") == 0
 
 
 @pytest.mark.parametrize(
@@ -190,5 +184,5 @@ async def test_cover_image_url_is_judged_by_its_documented_pattern_alone(
     client: httpx.AsyncClient, tokens: Tokens, url: str, status: int
 ) -> None:
     # "http://[" used to reach urlsplit, which raises on an unclosed IPv6 bracket: a 500.
-    response = await create(client, tokens.admin(), cover_image_url=url)
+    response = await create_session(client, tokens.admin(), cover_image_url=url)
     assert response.status_code == status, response.text

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import BRAND, OTHER_BRAND, Tokens
+from tests.support.auth import OTHER_BRAND, Tokens
+from tests.support.sessions import admin_view
 
 EDIT = {"title": "Evening mobility", "max_participants": 25, "tags": ["evening"]}
 
@@ -18,15 +19,6 @@ async def edit(
     client: httpx.AsyncClient, session_id: str, headers: dict[str, str], **fields: Any
 ) -> httpx.Response:
     return await client.patch(f"/v1/sessions/{session_id}", json=fields, headers=headers)
-
-
-async def current(
-    client: httpx.AsyncClient, tokens: Tokens, session_id: str, brand: str = BRAND
-) -> dict[str, Any]:
-    response = await client.get(f"/v1/sessions/{session_id}", headers=tokens.admin(brand=brand))
-    assert response.status_code == 200, response.text
-    session: dict[str, Any] = response.json()
-    return session
 
 
 @pytest.mark.parametrize(
@@ -50,7 +42,7 @@ async def test_host_co_host_and_manager_may_edit(
         **EDIT, scheduled_at="2030-02-01T09:30:00-05:00",
     )  # fmt: skip
     assert response.status_code == 200, response.text
-    after = await current(client, tokens, session["id"])
+    after = await admin_view(client, tokens, session["id"])
     assert {k: after[k] for k in EDIT} == EDIT
     assert datetime.fromisoformat(after["scheduled_at"]) == datetime(2030, 2, 1, 14, 30, tzinfo=UTC)
     assert response.json() == after
@@ -63,7 +55,7 @@ async def test_another_member_cannot_edit(
     response = await edit(client, session["id"], tokens("member-2"), **EDIT)
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
-    assert await current(client, tokens, session["id"]) == session
+    assert await admin_view(client, tokens, session["id"]) == session
 
 
 async def test_read_only_token_cannot_edit_even_its_own_session(
@@ -73,7 +65,7 @@ async def test_read_only_token_cannot_edit_even_its_own_session(
     response = await edit(client, session["id"], tokens("host-1", "read:live"), **EDIT)
     assert response.status_code == 403
     assert response.json()["error"] == "insufficient_scope"
-    assert await current(client, tokens, session["id"]) == session
+    assert await admin_view(client, tokens, session["id"]) == session
 
 
 async def test_host_cannot_change_status_through_the_host_route(
@@ -83,7 +75,7 @@ async def test_host_cannot_change_status_through_the_host_route(
     response = await edit(client, session["id"], tokens("host-1"), status="cancelled")
     assert response.status_code == 400
     assert "status" in response.json()["message"]
-    assert (await current(client, tokens, session["id"]))["status"] == "scheduled"
+    assert (await admin_view(client, tokens, session["id"]))["status"] == "scheduled"
 
 
 @pytest.mark.parametrize("session_id", [str(uuid.uuid4()), "not-a-uuid", "12345"])
@@ -102,4 +94,4 @@ async def test_session_of_another_brand_is_404(
     response = await edit(client, session["id"], tokens("host-1", "manage:live"), **EDIT)
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
-    assert await current(client, tokens, session["id"], brand=OTHER_BRAND) == session
+    assert await admin_view(client, tokens, session["id"], brand=OTHER_BRAND) == session

@@ -4,42 +4,21 @@ window, the token and the provider call stored on the session."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from loop_live.platform.db import Database, Sql
-from tests.conftest import OTHER_BRAND, STREAM_SECRET, Tokens
-from tests.providers import (
-    app_client,
-    assert_call_token,
-    join,
-    minutes_from_now,
-    register,
-    stored_call,
-)
+from loop_live.platform.db import Database
+from tests.support.app import STREAM_SECRET, app_client
+from tests.support.auth import OTHER_BRAND, TOKENS, Tokens
+from tests.support.errors import assert_error
+from tests.support.providers import assert_call_token, join, minutes_from_now, stored_call
+from tests.support.registrations import register
+from tests.support.sessions import set_status
 
-TOKENS = Tokens()
 JOIN_FIELDS = {"token", "call_id", "call_type", "api_key", "expires_at"}
-
-
-def assert_refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"] == code
-
-
-async def set_status(db: Database, session_id: str, status: str) -> None:
-    """What the provider's webhooks would do: move the session live, or end it."""
-    now = datetime.now(UTC)
-    async with db.write() as conn:
-        await conn.execute(
-            Sql("UPDATE sessions SET status = :status, started_at = :started, ended_at = :ended"
-                " WHERE id = :id"),
-            {"status": status, "started": now, "ended": now if status == "ended" else None,
-             "id": uuid.UUID(session_id)},
-        )  # fmt: skip
 
 
 async def test_registered_member_joins_five_minutes_before_start_with_a_user_token(
@@ -181,7 +160,7 @@ async def test_cancelled_session_is_not_joinable(
     assert cancelled.status_code == 200, cancelled.text
 
     for user in ("host-1", "member-1"):
-        assert_refused(await join(client, session["id"], user), 412, "not_joinable")
+        assert_error(await join(client, session["id"], user), 412, "not_joinable")
     assert await stored_call(client, session["id"]) is None
 
 
@@ -193,7 +172,7 @@ async def test_ended_session_is_not_joinable_even_inside_its_window(
     await set_status(db, session["id"], "ended")
 
     for user in ("host-1", "member-1"):
-        assert_refused(await join(client, session["id"], user), 412, "not_joinable")
+        assert_error(await join(client, session["id"], user), 412, "not_joinable")
 
 
 async def test_waitlisted_unregistered_and_cancelled_members_may_not_join(
@@ -209,7 +188,7 @@ async def test_waitlisted_unregistered_and_cancelled_members_may_not_join(
     assert gone.status_code == 200, gone.text
 
     for user in ("member-2", "member-3", "member-4"):
-        assert_refused(await join(client, session["id"], user), 403, "forbidden")
+        assert_error(await join(client, session["id"], user), 403, "forbidden")
     assert await stored_call(client, session["id"]) is None
     assert (await join(client, session["id"], "member-1")).status_code == 200
 
@@ -220,13 +199,13 @@ async def test_member_promoted_from_the_waitlist_may_join(
     session = await new_session(scheduled_at=minutes_from_now(5), max_participants=1)
     await register(client, session["id"], "member-1")
     await register(client, session["id"], "member-2")
-    assert_refused(await join(client, session["id"], "member-2"), 403, "forbidden")
+    assert_error(await join(client, session["id"], "member-2"), 403, "forbidden")
 
     left = await client.delete(f"/v1/sessions/{session['id']}/registrations", headers=TOKENS())
     assert left.status_code == 200, left.text
 
     assert (await join(client, session["id"], "member-2")).status_code == 200
-    assert_refused(await join(client, session["id"], "member-1"), 403, "forbidden")
+    assert_error(await join(client, session["id"], "member-1"), 403, "forbidden")
 
 
 async def test_joining_as_someone_else_needs_manage_live(
@@ -240,8 +219,8 @@ async def test_joining_as_someone_else_needs_manage_live(
     manager = TOKENS("manager-1", "write:live", "manage:live")
     as_manager = await join(client, session["id"], "member-1", manager)
 
-    assert_refused(as_member, 403, "forbidden")
-    assert_refused(as_host, 403, "forbidden")
+    assert_error(as_member, 403, "forbidden")
+    assert_error(as_host, 403, "forbidden")
     assert as_manager.status_code == 200, as_manager.text
     cid = f"livestream:{session['id']}"
     token = as_manager.json()["token"]
@@ -254,7 +233,7 @@ async def test_manager_cannot_join_for_someone_who_is_not_registered(
     session = await new_session(scheduled_at=minutes_from_now(5))
     manager = TOKENS("manager-1", "write:live", "manage:live")
 
-    assert_refused(await join(client, session["id"], "member-1", manager), 403, "forbidden")
+    assert_error(await join(client, session["id"], "member-1", manager), 403, "forbidden")
 
 
 async def test_unknown_malformed_or_other_brand_session_is_not_found(
@@ -263,7 +242,7 @@ async def test_unknown_malformed_or_other_brand_session_is_not_found(
     elsewhere = await new_session(scheduled_at=minutes_from_now(5), brand_id=OTHER_BRAND)
 
     for session_id in (str(uuid.uuid4()), "not-a-uuid", elsewhere["id"]):
-        assert_refused(await join(client, session_id, "host-1"), 404, "not_found")
+        assert_error(await join(client, session_id, "host-1"), 404, "not_found")
 
 
 async def test_read_only_token_may_not_join(client: httpx.AsyncClient, new_session: Any) -> None:
@@ -271,7 +250,7 @@ async def test_read_only_token_may_not_join(client: httpx.AsyncClient, new_sessi
 
     response = await join(client, session["id"], "host-1", TOKENS("host-1", "read:live"))
 
-    assert_refused(response, 403, "insufficient_scope")
+    assert_error(response, 403, "insufficient_scope")
 
 
 @pytest.mark.parametrize(
@@ -287,5 +266,5 @@ async def test_malformed_join_body_is_a_validation_error(
         f"/v1/sessions/{session['id']}/join", json=body, headers=TOKENS("host-1")
     )
 
-    assert_refused(response, 400, "validation_error")
+    assert_error(response, 400, "validation_error")
     assert await stored_call(client, session["id"]) is None

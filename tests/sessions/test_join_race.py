@@ -15,11 +15,11 @@ from loop_live.app import create_app
 from loop_live.platform.db import Database, Sql
 from loop_live.platform.settings import Settings
 from loop_live.providers import VideoProvider
-from tests.conftest import BRAND, Tokens, make_settings
-from tests.fakes.getstream_server import FakeGetStream
-from tests.providers import join, minutes_from_now, register
-
-TOKENS = Tokens()
+from tests.support.app import make_settings
+from tests.support.auth import BRAND, TOKENS
+from tests.support.fakes.getstream_server import FakeGetStream
+from tests.support.providers import join, minutes_from_now
+from tests.support.registrations import register
 
 
 class GatedProvider:

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database
-from tests.conftest import OTHER_BRAND, Tokens
-from tests.sessions.test_list_filters import ADMIN, LIVE, at, insert_rows, list_page, session_row
+from tests.support.auth import OTHER_BRAND, Tokens
+from tests.support.sessions import ADMIN, LIVE, at, insert_rows, list_page, session_row
 
 BAD_PARAMETERS = [
     ({"status": "postponed"}, "status"),

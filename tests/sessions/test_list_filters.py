@@ -2,13 +2,11 @@
 
 Rows are inserted straight into the tables so that statuses and times the API would never
 accept from a client (live, ended, the past) can be listed. Every 200 body is checked against
-the seed's schema. The row helpers here are shared with the pagination tests."""
+the seed's schema."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,83 +14,23 @@ import pytest
 
 from loop_live.platform.clock import utcnow
 from loop_live.platform.db import Database
-from tests.conftest import BRAND, OTHER_BRAND, Tokens
-from tests.contract import (
-    ADMIN_LIST_SESSIONS,
+from tests.support.auth import BRAND, OTHER_BRAND, Tokens
+from tests.support.contract import (
     LIST_SESSIONS,
-    assert_matches,
     contract_schemas,
     seed_page_schemas,
     seeded_endpoints,
 )
-
-LIVE = "/v1/live/sessions"
-ADMIN = "/v1/admin/sessions"
-DEFAULT_DURATION_MINUTES = 60  # SPEC §4: a session without a duration is over after an hour
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def session_row(title: str, scheduled_at: datetime, **overrides: Any) -> dict[str, Any]:
-    """A sessions row as the service would store it; `ends_at` follows the final values."""
-    now = utcnow()
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(), "host_id": "host-1", "brand_id": BRAND, "title": title,
-        "description": None, "kind": "live", "category": None, "community_slug": None,
-        "scheduled_at": scheduled_at, "duration_minutes": None, "started_at": None,
-        "ended_at": None, "status": "scheduled", "stream_call_id": None, "max_participants": 10,
-        "co_host_ids": "[]", "cover_image_url": None, "tags": "[]", "recording_url": None,
-        "metadata": "{}", "registered_count": 0, "waitlist_count": 0, "created_at": now,
-        "updated_at": now,
-    }  # fmt: skip
-    row.update(overrides)
-    minutes = row["duration_minutes"] or DEFAULT_DURATION_MINUTES
-    row["ends_at"] = row["scheduled_at"] + timedelta(minutes=minutes)
-    return row
-
-
-def registration_row(
-    session: Mapping[str, Any], status: str, user_id: str | None = None, guest: str | None = None
-) -> dict[str, Any]:
-    now = utcnow()
-    return {
-        "id": uuid.uuid4(), "brand_id": session["brand_id"], "session_id": session["id"],
-        "user_id": user_id, "guest_email": guest,
-        "guest_email_key": guest.lower() if guest else None,
-        "role": "guest" if guest else "participant", "status": status,
-        "registered_at": now, "updated_at": now,
-    }  # fmt: skip
-
-
-async def insert_rows(db: Database, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    columns = list(rows[0])
-    async with db.write() as conn:
-        await conn.copy(table, columns, [tuple(row[c] for c in columns) for row in rows])
-
-
-def in_list_order(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Ids in the order the API promises: scheduled_at, then id."""
-    ordered = sorted(rows, key=lambda row: (row["scheduled_at"], str(row["id"])))
-    return [str(row["id"]) for row in ordered]
-
-
-async def list_page(
-    client: httpx.AsyncClient, headers: Mapping[str, str], path: str = LIVE, **params: str | int
-) -> dict[str, Any]:
-    """One page of a list endpoint: 200, and a body the published schemas accept."""
-    response = await client.get(path, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert_matches(body, LIST_SESSIONS)
-    if path == ADMIN:
-        assert_matches(body, ADMIN_LIST_SESSIONS)
-    return body
-
-
-def titles(body: Mapping[str, Any]) -> list[str]:
-    return [session["title"] for session in body["sessions"]]
+from tests.support.sessions import (
+    ADMIN,
+    at,
+    in_list_order,
+    insert_rows,
+    list_page,
+    registration_row,
+    session_row,
+    titles,
+)
 
 
 def test_contract_file_repeats_the_seed_pages_schemas() -> None:

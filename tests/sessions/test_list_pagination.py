@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database
-from tests.conftest import Tokens
-from tests.sessions.test_list_filters import (
+from tests.support.auth import Tokens
+from tests.support.sessions import (
     ADMIN,
     LIVE,
     at,

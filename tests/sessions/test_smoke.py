@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Tokens
+from tests.support.auth import Tokens
 
 
 async def test_created_session_is_listed(

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loop_live.platform.db import Database, Sql
-from tests.conftest import Tokens
-from tests.fakes.getstream_server import JSON
-from tests.webhooks import T0, accepted, attach_call, ended, recording, session_view, started
+from tests.support.auth import Tokens
+from tests.support.fakes.getstream_server import JSON
+from tests.support.sessions import session_view
+from tests.support.webhooks import T0, accepted, attach_call, ended, recording, started
 
 KINDS = ("start", "end", "recording")
 

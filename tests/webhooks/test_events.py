@@ -9,17 +9,17 @@ import httpx
 import pytest
 
 from loop_live.platform.db import Database
-from tests.conftest import Tokens
-from tests.webhooks import (
+from tests.support.auth import Tokens
+from tests.support.databases import count
+from tests.support.journal import outbox_types
+from tests.support.sessions import session_view
+from tests.support.webhooks import (
     T0,
     accepted,
     attach_call,
     ended,
-    inbox_size,
     instant,
-    outbox_types,
     recording,
-    session_view,
     started,
 )
 
@@ -210,7 +210,7 @@ async def test_redelivery_with_the_same_webhook_id_changes_nothing(
 
     assert await session_view(client, tokens, session_id) == after_first
     assert await outbox_types(db, session_id) == [CREATED, STARTED]
-    assert await inbox_size(db) == 1
+    assert await count(db, "webhook_inbox") == 1
 
 
 async def test_ended_session_never_goes_back_to_live(

@@ -14,19 +14,20 @@ from litestar.testing import AsyncTestClient
 from loop_live.app import create_app
 from loop_live.platform.db import Database
 from loop_live.platform.settings import Settings
-from tests.conftest import STREAM_SECRET, Tokens, make_settings
-from tests.contract import assert_matches
-from tests.fakes.getstream_server import sign_webhook, webhook_headers
-from tests.webhooks import (
+from tests.support.app import STREAM_SECRET, make_settings
+from tests.support.auth import Tokens
+from tests.support.contract import assert_matches
+from tests.support.databases import count
+from tests.support.fakes.getstream_server import sign_webhook, webhook_headers
+from tests.support.journal import outbox_types
+from tests.support.sessions import session_view
+from tests.support.webhooks import (
     API_KEY,
     T0,
     URL,
     attach_call,
     deliver,
-    inbox_size,
     instant,
-    outbox_types,
-    session_view,
     started,
 )
 
@@ -78,7 +79,7 @@ async def test_badly_signed_delivery_is_refused_and_changes_nothing(
     assert response.json()["error"] == "invalid_signature"
     assert_matches(response.json(), ENDPOINT, 401)
     assert await session_view(client, tokens, session["id"]) == before
-    assert await inbox_size(db) == 0
+    assert await count(db, "webhook_inbox") == 0
     assert await outbox_types(db, session["id"]) == ["live.session.created.v1"]
 
 
@@ -137,7 +138,7 @@ async def test_gzip_body_inflating_past_the_body_limit_is_a_413(
 
     assert response.status_code == 413, response.text
     assert response.json()["error"] == "payload_too_large"
-    assert await inbox_size(db) == 0
+    assert await count(db, "webhook_inbox") == 0
 
 
 @pytest.mark.parametrize(
@@ -154,7 +155,7 @@ async def test_a_body_whose_signature_cannot_be_checked_is_a_400(
 
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "validation_error"
-    assert await inbox_size(db) == 0
+    assert await count(db, "webhook_inbox") == 0
 
 
 @pytest.mark.parametrize(
@@ -180,7 +181,7 @@ async def test_validly_signed_unusable_body_is_acknowledged_as_ignored(
     assert response.status_code == 200, response.text
     assert response.json()["outcome"] == "ignored"
     assert response.json()["reason"]
-    assert await inbox_size(db) == 0
+    assert await count(db, "webhook_inbox") == 0
 
 
 async def test_getstream_selected_but_not_configured_is_a_503(database_url: str) -> None:

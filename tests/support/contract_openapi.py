@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.contract import api
+from tests.support.contract import api
 
 PUBLIC = {"POST /webhooks/stream"}  # signed by the provider, no bearer token
 

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 import httpx
 import jwt
@@ -26,7 +26,7 @@ from getstream import (
 from getstream.models import CallRequest
 from getstream.webhook import verify_and_parse_webhook, verify_signature
 
-from tests.fakes.getstream_server import (
+from tests.support.fakes.getstream_server import (
     FakeGetStream,
     recording_ready_event,
     session_ended_event,

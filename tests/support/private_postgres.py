@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.databases import unreachable
-from tests.e2e.server import free_port
+from tests.support.databases import unreachable
+from tests.support.servers import free_port
 
 HINT = (
     "initdb/pg_ctl not found under /usr/lib/postgresql/*/bin: install the PostgreSQL server "

@@ -13,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
+CONTRACT_DIR = Path(__file__).resolve().parents[2] / "contract"
 LIST_SESSIONS = "GET /v1/live/sessions"
 ADMIN_LIST_SESSIONS = "GET /v1/admin/sessions"
 ADMIN_PATCH_SESSION = "PATCH /v1/admin/sessions/{id}"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import AUTH_SECRET, NO_RATE_LIMITS, STREAM_SECRET
+from tests.support.app import NO_RATE_LIMITS, STREAM_SECRET
+from tests.support.auth import AUTH_SECRET
 
 CLI = Path(sys.executable).with_name("loop-live")
 

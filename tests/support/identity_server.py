@@ -7,7 +7,7 @@ Serves the two documents loop-live reads in its `jwt` and `introspect` auth mode
     POST /introspect  RFC 7662 token introspection: form body, client HTTP Basic auth
 
 Counts every request so tests can tell a cached answer from a fresh one. Also: signing keys
-(RS256, ES256) that mint tokens, a monotonic clock tests can move forward, and an app client.
+(RS256, ES256) that mint tokens, and a monotonic clock tests can move forward.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import time
 import types
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,11 +32,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from litestar.testing import AsyncTestClient
 
-from loop_live.app import create_app
 from loop_live.platform.auth import verifiers
-from tests.conftest import make_settings
+from tests.support.auth import bearer
 
 JSON = dict[str, Any]
 ISSUER = "https://identity.loop.test"
@@ -83,10 +81,6 @@ class SigningKey:
         headers = {"kid": self.kid if kid is None else kid}
         body = {name: value for name, value in body.items() if value is not None}
         return jwt.encode(body, self.private, algorithm=self.alg, headers=headers)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass
@@ -187,12 +181,9 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-@asynccontextmanager
-async def app_client(database_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app, built from `settings` overrides, its lifespan running."""
-    app = create_app(make_settings(database_url, database_pool_size=2, **settings))
-    async with AsyncTestClient(app=app, raise_server_exceptions=False) as client:
-        yield client
+async def list_status(client: httpx.AsyncClient, token: str) -> int:
+    """The status GET /v1/live/sessions answers to a bearer `token`."""
+    return (await client.get("/v1/live/sessions", headers=bearer(token))).status_code
 
 
 class Clock:
@@ -208,13 +199,3 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> JSON:
-    """The contract's error envelope `{error, message}` (extra fields allowed), with this code."""
-    assert response.status_code == status, response.text
-    body: JSON = response.json()
-    assert body["error"] == code, body
-    assert isinstance(body["message"], str)
-    assert body["message"]
-    return body

@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from loop_live.platform.db import Database, Sql
 from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.db.postgres import asyncpg_dsn
 
@@ -71,3 +72,10 @@ async def fresh_postgres(base: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def count(db: Database, table: str, where: str = "1 = 1") -> int:
+    """Rows in `table` (a constant of the test, never client input) matching `where`."""
+    async with db.read() as conn:
+        total: int = await conn.fetchval(Sql(f"SELECT COUNT(*) FROM {table} WHERE {where}"))
+    return total
