@@ -69,11 +69,10 @@ def test_metrics_are_merged_across_workers_and_start_from_zero_each_run(
     with launched(env, tmp_path / "two.log", "--workers", "2", "--log-format", "json") as (_, base):
         for _ in range(30):
             assert httpx.get(f"{base}/healthz", headers={"Connection": "close"}).status_code == 200
-        time.sleep(1.5)  # one pool sample per worker per second
+        _until_both_workers_sampled(base)  # each samples its pool once a second
         texts = [scrape(base) for _ in range(8)]
     assert {sample(text, "live_http_requests_total", **HEALTH) for text in texts} == {30.0}
-    pids = {s.labels["pid"] for f in _families(texts[-1]) for s in f.samples if "pid" in s.labels}
-    assert len(pids) == 2, texts[-1]
+    assert len(_pids(texts[-1])) == 2, texts[-1]
     lines = json_lines(tmp_path / "two.log")
     assert sum(line["message"] == "Application startup complete." for line in lines) == 2
 
@@ -81,6 +80,16 @@ def test_metrics_are_merged_across_workers_and_start_from_zero_each_run(
         for _ in range(3):
             assert httpx.get(f"{base}/healthz").status_code == 200
         assert sample(scrape(base), "live_http_requests_total", **HEALTH) == 3.0
+
+
+def _pids(text: str) -> set[str]:
+    return {s.labels["pid"] for f in _families(text) for s in f.samples if "pid" in s.labels}
+
+
+def _until_both_workers_sampled(base: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while len(_pids(scrape(base))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _families(text: str) -> list[object]:
