@@ -22,6 +22,7 @@ from tests.databases import TABLES, migrated_database
 
 AUTH_SECRET = "test-auth-secret-0123456789abcdef-xyz"
 STREAM_SECRET = "test-stream-secret-0123456789abcdef-xyz"
+WEBHOOKS_KEY = "test-webhooks-key-0123456789abcdef-xyz"
 BRAND = "brand-a"
 OTHER_BRAND = "brand-b"
 ALL_SCOPES = ("read:live", "write:live", "manage:live", "admin:live")
@@ -51,6 +52,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "auth_secret": AUTH_SECRET,
         "stream_api_secret": STREAM_SECRET,
+        "webhooks_secret_key": WEBHOOKS_KEY,
         **NO_RATE_LIMITS,
         **overrides,
     }

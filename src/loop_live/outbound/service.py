@@ -1,0 +1,175 @@
+"""The rules of webhook subscriptions. Never commits; URL checks (DNS) run before the
+transaction opens, so a slow resolver never holds database locks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from loop_live.outbound import addresses, delivery_repository, secrets
+from loop_live.outbound import repository as repo
+from loop_live.outbound.event_types import EVENT_TYPES
+from loop_live.outbound.schemas import WebhookCreate, WebhookPatch
+from loop_live.platform import journal
+from loop_live.platform.cursor import CursorCodec
+from loop_live.platform.db import Connection, Row
+from loop_live.platform.errors import NotFound, ValidationFailed
+from loop_live.platform.journal import Actor
+from loop_live.platform.uow import Sealed
+from loop_live.sessions.repository import parse_id
+
+ROTATION_GRACE = timedelta(hours=24)
+PAGE = 50
+
+
+async def check_url(url: str | msgspec.UnsetType, *, allow_private: bool) -> None:
+    if isinstance(url, msgspec.UnsetType):
+        return
+    try:
+        await addresses.target(url, allow_private=allow_private)
+    except addresses.AddressRefused as refused:
+        raise ValidationFailed(str(refused), parameter="url") from None
+
+
+def check_types(types: list[str] | msgspec.UnsetType) -> list[str] | msgspec.UnsetType:
+    if isinstance(types, msgspec.UnsetType):
+        return types
+    unknown = sorted(set(types) - EVENT_TYPES)
+    if unknown:
+        raise ValidationFailed(
+            f"event_types: unknown event type {unknown[0]!r}", known=sorted(EVENT_TYPES)
+        )
+    return list(dict.fromkeys(types))
+
+
+async def find(conn: Connection, brand: str, raw_id: str) -> Row:
+    webhook_id = parse_id(raw_id)
+    row = None if webhook_id is None else await repo.get(conn, brand, webhook_id)
+    if row is None:
+        raise NotFound("webhook subscription not found")
+    return row
+
+
+async def create(
+    conn: Connection, actor: Actor, box: secrets.SecretBox, data: WebhookCreate
+) -> Sealed:
+    webhook_id = str(uuid.uuid4())
+    secret = secrets.new_secret()
+    values = {
+        "id": uuid.UUID(webhook_id),
+        "brand_id": actor.brand,
+        "url": data.url,
+        "event_types": check_types(data.event_types),
+        "description": data.description,
+        "enabled": True,
+        "failing_since": None,
+        "created_at": actor.now,
+        "updated_at": actor.now,
+        "secret": box.seal(secret, webhook_id),
+        "previous_secret": None,
+        "previous_expires_at": None,
+    }
+    await repo.insert(conn, values)
+    await _audit(conn, actor, "webhook.create", webhook_id, {"event_types": data.event_types})
+    return _sealed(await find(conn, actor.brand, webhook_id))
+
+
+async def update(conn: Connection, actor: Actor, raw_id: str, data: WebhookPatch) -> dict[str, Any]:
+    row = await find(conn, actor.brand, raw_id)
+    current = repo.webhook_json(row)
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if "event_types" in changes:
+        changes["event_types"] = check_types(changes["event_types"])
+    values = {**current, "event_types": repo.event_types(row), **changes}
+    if changes.get("enabled") is True and not current["enabled"]:
+        values["failing_since"] = None  # a re-enabled endpoint gets a fresh period
+    values.update(id=row["id"], updated_at=actor.now)
+    await repo.update(conn, values)
+    await _audit(conn, actor, "webhook.update", str(row["id"]), {"fields": sorted(changes)})
+    return repo.webhook_json(await find(conn, actor.brand, raw_id))
+
+
+async def remove(conn: Connection, actor: Actor, raw_id: str) -> dict[str, Any]:
+    row = await find(conn, actor.brand, raw_id)
+    await repo.delete(conn, row["id"])
+    await _audit(conn, actor, "webhook.delete", str(row["id"]), {})
+    return repo.webhook_json(row)
+
+
+async def rotate(conn: Connection, actor: Actor, box: secrets.SecretBox, raw_id: str) -> Sealed:
+    """A new secret; the old one keeps signing beside it for ROTATION_GRACE."""
+    row = await find(conn, actor.brand, raw_id)
+    webhook_id = str(row["id"])
+    secret = secrets.new_secret()
+    values = {
+        "secret": box.seal(secret, webhook_id),
+        "previous_secret": row["secret"],
+        "previous_expires_at": actor.now + ROTATION_GRACE,
+        "now": actor.now,
+    }
+    await repo.rotate(conn, row["id"], values)
+    await _audit(conn, actor, "webhook.rotate_secret", webhook_id, {})
+    return _sealed(await find(conn, actor.brand, raw_id))
+
+
+def _sealed(row: Row) -> Sealed:
+    """The secret leaves only through `reveal`: an Idempotency-Key record keeps it encrypted."""
+    return Sealed(repo.webhook_json(row), {"id": str(row["id"]), "sealed": row["secret"]})
+
+
+def reveal(box: secrets.SecretBox, granted: dict[str, Any]) -> dict[str, Any]:
+    return {"secret": box.open(granted["sealed"], granted["id"])}
+
+
+async def deliveries(
+    conn: Connection, brand: str, raw_id: str, cursors: CursorCodec, cursor: str | None
+) -> dict[str, Any]:
+    row = await find(conn, brand, raw_id)
+    rows = list(await repo.deliveries(conn, row["id"], PAGE + 1, _position(cursors, cursor)))
+    more = len(rows) > PAGE
+    page = [repo.delivery_json(r) for r in rows[:PAGE]]
+    last = page[-1] if more else None
+    next_cursor = (
+        None if last is None else cursors.encode([last["created_at"].isoformat(), last["id"]])
+    )
+    return {"deliveries": page, "next_cursor": next_cursor}
+
+
+async def redeliver(
+    conn: Connection, actor: Actor, raw_id: str, raw_delivery: str
+) -> dict[str, Any]:
+    row = await find(conn, actor.brand, raw_id)
+    delivery_id = parse_id(raw_delivery)
+    done = (
+        None
+        if delivery_id is None
+        else await repo.redeliver(conn, row["id"], delivery_id, actor.now)
+    )
+    if done is None:
+        raise NotFound("delivery not found")
+    await delivery_repository.resume(conn, row["id"])  # an operator asked for it now
+    await _audit(conn, actor, "webhook.redeliver", str(row["id"]), {"delivery_id": raw_delivery})
+    return repo.delivery_json(done)
+
+
+def _position(cursors: CursorCodec, cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    try:
+        at, delivery_id = cursors.decode(cursor)
+        return datetime.fromisoformat(at), uuid.UUID(delivery_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "cursor: not a cursor this service issued", parameter="cursor"
+        ) from None
+
+
+async def _audit(
+    conn: Connection, actor: Actor, action: str, webhook_id: str, details: dict[str, Any]
+) -> None:
+    await journal.record(
+        conn, actor, action=action, entity=("webhook", webhook_id), details=details
+    )
