@@ -53,6 +53,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "auth_secret": AUTH_SECRET,
         "stream_api_secret": STREAM_SECRET,
         "webhooks_secret_key": WEBHOOKS_KEY,
+        "webhooks_allow_private": True,
         **NO_RATE_LIMITS,
         **overrides,
     }
