@@ -49,9 +49,8 @@ class Receiver:
             if path == "/slow":
                 await asyncio.sleep(3600)
             status, extra = ANSWERS.get(path, (404, ""))
-            writer.write(
-                f"HTTP/1.1 {status} X\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
-            )
+            reply = f"HTTP/1.1 {status} X\r\n{extra}Content-Length: 0\r\nConnection: close\r\n"
+            writer.write(reply.encode() + b"\r\n")
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

@@ -48,7 +48,8 @@ async def test_a_session_event_reaches_the_subscriber_signed(
     (got,) = receiver.to("/ok")
     body = msgspec.json.decode(got.body)
     assert set(body) == {"id", "type", "brand_id", "occurred_at", "data"}
-    assert body["type"] == "live.session.created.v1" and body["brand_id"] == BRAND
+    assert body["type"] == "live.session.created.v1"
+    assert body["brand_id"] == BRAND
     assert body["data"]["id"] == session["id"]
     assert Webhook(hook["secret"]).verify(got.body, got.headers) == body
     key = base64.b64decode(hook["secret"].removeprefix("whsec_"))
@@ -58,7 +59,8 @@ async def test_a_session_event_reaches_the_subscriber_signed(
     assert got.headers["x-loop-delivery-attempt"] == "1"
     (log,) = await deliveries(client, tokens, hook["id"])
     assert (log["status"], log["attempts"], log["last_status_code"]) == ("delivered", 1, 200)
-    assert log["event_id"] == body["id"] and log["next_attempt_at"] is None
+    assert log["event_id"] == body["id"]
+    assert log["next_attempt_at"] is None
     assert delivered_count() == before + 1
 
 
@@ -129,7 +131,8 @@ async def test_429_waits_for_retry_after_and_410_fails_at_once(
     assert len(receiver.to("/gone")) == 1
     assert (failed["status"], failed["last_status_code"], failed["attempts"]) == ("failed", 410, 1)
     assert failed["next_attempt_at"] is None
-    assert waiting["status"] == "pending" and waiting["last_status_code"] == 429
+    assert waiting["status"] == "pending"
+    assert waiting["last_status_code"] == 429
 
 
 async def test_retry_after_is_honoured(
@@ -245,7 +248,8 @@ async def test_an_address_that_turned_private_fails_the_attempt(
 
     (log,) = await deliveries(client, tokens, hook["id"])
     assert receiver.requests == []
-    assert log["status"] == "pending" and "private" in log["last_error"]
+    assert log["status"] == "pending"
+    assert "private" in log["last_error"]
 
 
 async def test_a_dead_endpoint_does_not_hold_up_a_live_one(
