@@ -60,7 +60,7 @@ async def resolve(host: str, port: int) -> list[IP]:
         infos = await asyncio.wait_for(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_SECONDS
         )
-    except (OSError, TimeoutError, UnicodeError):
+    except (OSError, TimeoutError, ValueError):  # ValueError: e.g. an over-long label
         raise AddressRefused(f"url: the host {host!r} does not resolve") from None
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 

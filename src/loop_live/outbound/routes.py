@@ -111,12 +111,13 @@ async def rotate_secret(
 
 @get(ONE + "/deliveries", opt={"scope": ADMIN}, responses=http.READ_ERRORS, tags=TAGS)
 async def list_deliveries(
-    request: AnyRequest, webhook_id: FromPath[str], cursor: q.Cursor = None
+    request: AnyRequest, webhook_id: FromPath[str], limit: q.Limit = None, cursor: q.Cursor = None
 ) -> Response[DeliveryPage]:
     """The delivery log, newest first: status, attempts, last status code, next attempt."""
     rt = http.runtime(request)
+    page_at = service.Page(limit or service.PAGE, cursor)
     async with rt.db.read() as conn:
-        page = await service.deliveries(conn, http.brand(request), webhook_id, rt.cursors, cursor)
+        page = await service.deliveries(conn, http.brand(request), webhook_id, rt.cursors, page_at)
     return json_response(page)
 
 

@@ -4,6 +4,7 @@ transaction opens, so a slow resolver never holds database locks."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -124,18 +125,24 @@ def reveal(box: secrets.SecretBox, granted: dict[str, Any]) -> dict[str, Any]:
     return {"secret": box.open(granted["sealed"], granted["id"])}
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    limit: int
+    cursor: str | None
+
+
 async def deliveries(
-    conn: Connection, brand: str, raw_id: str, cursors: CursorCodec, cursor: str | None
+    conn: Connection, brand: str, raw_id: str, cursors: CursorCodec, page: Page
 ) -> dict[str, Any]:
+    """Newest first; `next_cursor` continues after the last row of a full page."""
     row = await find(conn, brand, raw_id)
-    rows = list(await repo.deliveries(conn, row["id"], PAGE + 1, _position(cursors, cursor)))
-    more = len(rows) > PAGE
-    page = [repo.delivery_json(r) for r in rows[:PAGE]]
-    last = page[-1] if more else None
-    next_cursor = (
-        None if last is None else cursors.encode([last["created_at"].isoformat(), last["id"]])
-    )
-    return {"deliveries": page, "next_cursor": next_cursor}
+    after = _position(cursors, page.cursor)
+    rows = list(await repo.deliveries(conn, row["id"], page.limit + 1, after))
+    out = [repo.delivery_json(r) for r in rows[: page.limit]]
+    more = len(rows) > page.limit
+    last = out[-1] if more else None
+    position = None if last is None else [last["created_at"].isoformat(), last["id"]]
+    return {"deliveries": out, "next_cursor": position and cursors.encode(position)}
 
 
 async def redeliver(
