@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from loop_live.outbound.event_types import EventType
 from loop_live.platform.instants import Body
 
 Url = Annotated[str, Meta(min_length=1, max_length=2048, pattern="^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]")]
-EventType = Annotated[str, Meta(min_length=1, max_length=100)]
 EventTypes = Annotated[list[EventType], Meta(max_length=50)]
 Description = Annotated[str, Meta(max_length=1000)]
 DeliveryStatus = Literal["pending", "delivered", "failed", "dead"]
