@@ -79,7 +79,7 @@ async def _load(ctx: WorkerContext, subscription_id: uuid.UUID) -> Endpoint | No
     box = SecretBox(ctx.settings.webhooks_secret_key.get_secret_value())
     keys = [box.open(row["secret"], str(row["id"]))]
     expires = row["previous_expires_at"]
-    if row["previous_secret"] is not None and expires is not None and expires > utcnow():
+    if row["previous_secret"] is not None and expires is not None and expires > ctx.now():
         keys.append(box.open(row["previous_secret"], str(row["id"])))
     gate = asyncio.Semaphore(ctx.settings.webhooks_endpoint_concurrency)
     return Endpoint(row, keys, gate)
