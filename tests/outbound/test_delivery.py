@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 import msgspec
+import pytest
 from prometheus_client import REGISTRY
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from loop_live.outbound.delivery import deliver_due
 from loop_live.platform.db import Database, Sql
@@ -222,19 +223,29 @@ async def test_a_subscription_failing_too_long_is_disabled_and_an_event_says_so(
 async def test_rotation_keeps_the_old_secret_valid_during_the_grace_period(
     client: httpx.AsyncClient, tokens: Tokens, db: Database, settings: Settings, new_session: Any
 ) -> None:
-    async with receiving() as receiver, worker(db, settings, Clock()) as ctx:
+    clock = Clock()
+    async with receiving() as receiver, worker(db, settings, clock) as ctx:
         hook = await subscribe(client, tokens, receiver.url("/ok"))
         rotated = await client.post(
             f"/v1/admin/webhooks/{hook['id']}/rotate-secret", headers=tokens.admin()
         )
         await new_session()
         await run_once(ctx)
+        clock.advance(hours=25)
+        await new_session()
+        await run_once(ctx)
 
-    (got,) = receiver.requests
-    for secret in (hook["secret"], rotated.json()["secret"]):
-        Webhook(secret).verify(got.body, got.headers)
-    key = base64.b64decode(rotated.json()["secret"].removeprefix("whsec_"))
-    assert got.headers["x-loop-signature"] == hmac.new(key, got.body, hashlib.sha256).hexdigest()
+    during, after = receiver.requests
+    new = rotated.json()["secret"]
+    for secret in (hook["secret"], new):
+        Webhook(secret).verify(during.body, during.headers)
+    Webhook(new).verify(after.body, after.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(hook["secret"]).verify(after.body, after.headers)
+    key = base64.b64decode(new.removeprefix("whsec_"))
+    assert (
+        during.headers["x-loop-signature"] == hmac.new(key, during.body, hashlib.sha256).hexdigest()
+    )
 
 
 async def test_an_address_that_turned_private_fails_the_attempt(
