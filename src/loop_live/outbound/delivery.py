@@ -2,15 +2,17 @@
 
 Bounded concurrency overall (LIVE_WEBHOOKS_CONCURRENCY) and per endpoint
 (LIVE_WEBHOOKS_ENDPOINT_CONCURRENCY); every attempt has a total deadline
-(LIVE_WEBHOOKS_TIMEOUT_SECONDS). Each endpoint takes at most a few deliveries per pass, and the
+(LIVE_WEBHOOKS_TIMEOUT_SECONDS). Each endpoint takes at most a few deliveries per batch, and the
 first retryable failure pauses that endpoint (its other deliveries wait with it), so a slow or
-dead endpoint costs one timeout per pass and never holds up the others.
+dead endpoint costs one round of timeouts per pass and never holds up the others. A pass
+repeats batches until nothing is due or PASS_SECONDS have gone by.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("loop_live.outbound")
 BATCH = 500
+PASS_SECONDS = 30.0  # then the worker's other jobs get their turn
 LEASE_MARGIN = timedelta(seconds=60)
 
 
@@ -46,20 +49,26 @@ class Endpoint:
 
 
 async def deliver_due(ctx: WorkerContext) -> None:
-    """Send every due delivery once; outcomes are recorded one transaction per attempt."""
+    """Send due deliveries batch after batch until none is left or PASS_SECONDS have gone by;
+    outcomes are recorded one transaction per attempt."""
+    deadline = time.monotonic() + PASS_SECONDS
+    while await _batch(ctx) and time.monotonic() < deadline:
+        pass
+
+
+async def _batch(ctx: WorkerContext) -> int:
     now = ctx.now()
     settings = ctx.settings
     lease = now + timedelta(seconds=settings.webhooks_timeout_seconds) + LEASE_MARGIN
     per_endpoint = settings.webhooks_endpoint_concurrency * 4
     async with ctx.db.write() as conn:
         claimed = await repo.claim(conn, now, lease, per_endpoint, BATCH)
-    if not claimed:
-        return
     overall = asyncio.Semaphore(settings.webhooks_concurrency)
     groups: dict[uuid.UUID, list[Row]] = defaultdict(list)
     for row in claimed:
         groups[row["subscription_id"]].append(row)
     await asyncio.gather(*(_endpoint(ctx, sub, rows, overall) for sub, rows in groups.items()))
+    return len(claimed)
 
 
 async def _endpoint(
