@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
 from loop_live.calls import routes as calls
+from loop_live.outbound import routes as outbound
 from loop_live.platform import docs, health, logs, metrics, observe, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
 from loop_live.platform.auth.verifiers import build_verifier
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> Litestar:
         *registrations.handlers,
         *calls.handlers,
         *webhooks.handlers,
+        *outbound.handlers,
     ]
     app = Litestar(
         route_handlers=[

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import httpx
 
+from loop_live.outbound.delivery import deliver_due
 from loop_live.platform import retention
 from loop_live.platform.clock import utcnow
 from loop_live.platform.db import Database, open_database
@@ -42,7 +43,7 @@ async def prune(ctx: WorkerContext) -> None:
     log.info("retention pruned %s", " ".join(f"{t}={n}" for t, n in pruned.items()))
 
 
-JOBS: tuple[Job, ...] = (prune,)
+JOBS: tuple[Job, ...] = (prune, deliver_due)
 
 
 async def run(settings: Settings, *, once: bool, interval: float) -> None:

@@ -14,6 +14,7 @@ from loop_live.platform.settings import Settings
 from tests.support.auth import AUTH_SECRET
 
 STREAM_SECRET = "test-stream-secret-0123456789abcdef-xyz"
+WEBHOOKS_KEY = "test-webhooks-key-0123456789abcdef-xyz"
 # The suite fires thousands of requests from a few tokens and one address: limits are off
 # unless a test turns them on (tests/platform/test_rate_limits.py).
 NO_RATE_LIMITS = {
@@ -29,6 +30,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "auth_secret": AUTH_SECRET,
         "stream_api_secret": STREAM_SECRET,
+        "webhooks_secret_key": WEBHOOKS_KEY,
+        "webhooks_allow_private": True,
         **NO_RATE_LIMITS,
         **overrides,
     }

@@ -25,6 +25,8 @@ TABLES = (
     "audit_log",
     "outbox_events",
     "webhook_inbox",
+    "webhook_deliveries",
+    "webhook_subscriptions",
     "calls",
     "registrations",
     "sessions",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.app import NO_RATE_LIMITS, STREAM_SECRET
+from tests.support.app import NO_RATE_LIMITS, STREAM_SECRET, WEBHOOKS_KEY
 from tests.support.auth import AUTH_SECRET
 
 CLI = Path(sys.executable).with_name("loop-live")
@@ -33,6 +33,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         LIVE_DATABASE_URL=database_url,
         LIVE_AUTH_SECRET=AUTH_SECRET,
         LIVE_STREAM_API_SECRET=STREAM_SECRET,
+        LIVE_WEBHOOKS_SECRET_KEY=WEBHOOKS_KEY,
         **extra,
     )
     return env

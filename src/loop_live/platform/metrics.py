@@ -59,6 +59,11 @@ BREAKER_OPENED = Counter(
 RATE_LIMITED = Counter(
     "live_rate_limited_total", "Requests refused with 429 rate_limited", ["class"]
 )
+EVENT_DELIVERIES = Counter(
+    "live_event_deliveries_total",
+    "Event deliveries by sink (nats, webhook) and outcome",
+    ["sink", "outcome"],
+)
 
 
 def multiprocess_mode() -> bool:

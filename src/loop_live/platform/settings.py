@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_AUTH_SECRET = "loop-live-development-auth-secret-change-me"
 DEV_STREAM_SECRET = "loop-live-development-stream-secret-change-me"
 DEV_CURSOR_SECRET = "loop-live-development-cursor-secret-change-me"
+DEV_WEBHOOKS_KEY = "loop-live-development-webhooks-key-change-me"
 MIN_SECRET_BYTES = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./loop-live.db"
 
@@ -65,6 +66,13 @@ class Settings(BaseSettings):
     access_log: bool = False
     metrics_token: SecretStr | None = None
     graceful_timeout_seconds: int = 20
+    webhooks_allow_private: bool = False  # development and tests only
+    webhooks_secret_key: SecretStr = SecretStr(DEV_WEBHOOKS_KEY)  # encrypts signing secrets
+    webhooks_disable_after_hours: float = Field(default=72.0, gt=0)
+    webhooks_retry_hours: float = Field(default=24.0, ge=24)
+    webhooks_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhooks_concurrency: int = Field(default=32, ge=1)
+    webhooks_endpoint_concurrency: int = Field(default=4, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -75,7 +83,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("auth_secret", "stream_api_secret", "cursor_secret")
+    @field_validator("auth_secret", "stream_api_secret", "cursor_secret", "webhooks_secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_BYTES:
@@ -112,6 +120,11 @@ class Settings(BaseSettings):
             raise InsecureSettingsError(
                 "the cursor signing key is a development default while LIVE_DATABASE_URL is "
                 "PostgreSQL: set LIVE_CURSOR_SECRET (in every LIVE_AUTH_MODE)."
+            )
+        if self.webhooks_secret_key.get_secret_value() == DEV_WEBHOOKS_KEY:
+            raise InsecureSettingsError(
+                "LIVE_WEBHOOKS_SECRET_KEY is the development default while LIVE_DATABASE_URL is "
+                "PostgreSQL: set LIVE_WEBHOOKS_SECRET_KEY (it encrypts webhook signing secrets)."
             )
 
 

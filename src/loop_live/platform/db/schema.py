@@ -206,3 +206,49 @@ webhook_inbox = sa.Table(
     sa.Column("call_cid", sa.String(255)),
     sa.Column("received_at", When, nullable=False, index=True),
 )
+
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(),
+    sa.Column("url", sa.Text(), nullable=False),
+    sa.Column("event_types", Json, nullable=False),
+    sa.Column("description", sa.Text()),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("secret", sa.Text(), nullable=False),  # encrypted (outbound/secrets.py)
+    sa.Column("previous_secret", sa.Text()),  # encrypted; signs too until it expires
+    sa.Column("previous_expires_at", When),
+    sa.Column("failing_since", When),
+    sa.Column("paused_until", When),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    sa.Column("subscription_id", Uuid, nullable=False),
+    _brand(index=False),
+    sa.Column("event_id", Uuid, nullable=False),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("last_status_code", sa.Integer()),
+    sa.Column("last_error", sa.Text()),
+    sa.Column("next_attempt_at", When),
+    sa.Column("delivered_at", When),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'delivered', 'failed', 'dead')", name="status"),
+    sa.UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
+    sa.Index("ix_webhook_deliveries_log", "subscription_id", "created_at", "id"),
+    sa.Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'"),
+    ),
+)

@@ -1,0 +1,93 @@
+"""Helpers for the outbound webhook tests: the dispatcher's fan-out step, a worker context with
+a controllable clock, subscriptions made through the API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from loop_live.outbound.delivery import deliver_due
+from loop_live.outbound.fanout import fan_out
+from loop_live.platform.db import Database, Sql
+from loop_live.platform.outbox import OutboxEvent
+from loop_live.platform.settings import Settings
+from loop_live.worker import WorkerContext
+from tests.support.auth import Tokens
+
+_PENDING = Sql(
+    "SELECT id, brand_id, event_type, aggregate_id, payload, created_at FROM outbox_events"
+    " WHERE published_at IS NULL ORDER BY created_at, id"
+)
+_PUBLISHED = Sql("UPDATE outbox_events SET published_at = :now WHERE id = :id")
+
+
+async def dispatch(db: Database, now: datetime) -> int:
+    """What the dispatcher does with a batch: fan it out and mark it published, in one
+    transaction."""
+    async with db.write() as conn:
+        rows = await conn.fetch(_PENDING)
+        events = [
+            OutboxEvent(
+                uuid.UUID(str(r["id"])),
+                r["brand_id"],
+                r["event_type"],
+                r["aggregate_id"],
+                str(r["payload"]).encode(),
+                r["created_at"],
+            )
+            for r in rows
+        ]
+        added = await fan_out(conn, events, now)
+        for event in events:
+            await conn.execute(_PUBLISHED, {"id": event.id, "now": now})
+    return added
+
+
+@dataclass
+class Clock:
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@asynccontextmanager
+async def worker(db: Database, settings: Settings, clock: Clock) -> AsyncIterator[WorkerContext]:
+    async with httpx.AsyncClient() as http:
+        yield WorkerContext(db, settings, http, clock)
+
+
+async def run_once(ctx: WorkerContext) -> None:
+    await dispatch(ctx.db, ctx.now())
+    await deliver_due(ctx)
+
+
+async def subscribe(
+    client: httpx.AsyncClient, tokens: Tokens, url: str, **fields: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/admin/webhooks", json={"url": url, **fields}, headers=tokens.admin()
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def deliveries(
+    client: httpx.AsyncClient, tokens: Tokens, webhook_id: str
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        f"/v1/admin/webhooks/{webhook_id}/deliveries", headers=tokens.admin()
+    )
+    assert response.status_code == 200, response.text
+    page: list[dict[str, Any]] = response.json()["deliveries"]
+    return page
