@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -47,14 +48,17 @@ async def undelivered(db: Database) -> int:
 class Recorder:
     """A sink that keeps what it was given; fails every publish while `down`."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: list[OutboxEvent] | None = None) -> None:
         self.received: list[OutboxEvent] = []
+        self.shared = shared if shared is not None else []
         self.down = False
 
     async def publish(self, events: Sequence[OutboxEvent]) -> list[OutboxEvent]:
         if self.down:
             raise ConnectionError("down")
         self.received.extend(events)
+        self.shared.extend(events)
+        await asyncio.sleep(0)  # let another dispatcher run while this batch is held
         return list(events)
 
     async def close(self) -> None:
