@@ -6,7 +6,7 @@ they are audited and evented exactly as a provider's `call.session_ended` would 
   with no `started_at` says it never ran). `ended_at` is the planned end (or the start, if
   later). Each session gets the inbox id `stale:<id>`, so two workers apply it once.
 - `reconcile`: asks the provider about open sessions with a call (their webhooks may be lost)
-  and applies `started`/`ended` under the ids `reconcile:<id>:started|ended`. Provider calls
+  and applies `started`/`ended` under the ids `reconcile:<call id>:started|ended`. Provider calls
   happen before the write transaction opens, never inside it.
 """
 
@@ -57,7 +57,9 @@ async def reconcile(ctx: WorkerContext) -> None:
         return
     async with ctx.db.write() as conn:
         for cid, event in changes:
-            webhook_id = f"reconcile:{cid}:{'started' if event.type == STARTED else 'ended'}"
+            # The call id (not the cid) keeps the id inside the audit's 64-character request_id.
+            step = "started" if event.type == STARTED else "ended"
+            webhook_id = f"reconcile:{cid.partition(':')[2][:40]}:{step}"
             await service.handle(conn, provider.name, webhook_id, event)
     log.info("reconciled %d sessions with the provider", len(changes))
 
