@@ -25,12 +25,14 @@ NATS_HINT = (
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
 
-async def emit(db: Database, aggregates: Sequence[str], per_aggregate: int) -> list[str]:
+async def emit(
+    db: Database, aggregates: Sequence[str], per_aggregate: int, start: datetime = T0
+) -> list[str]:
     """Events for each aggregate in turn, each a microsecond after the last; their ids in order."""
     async with db.write() as conn:
         for n in range(per_aggregate):
             for k, aggregate in enumerate(aggregates):
-                at = T0 + timedelta(microseconds=n * len(aggregates) + k)
+                at = start + timedelta(microseconds=n * len(aggregates) + k)
                 await journal.emit(conn, "brand-a", "live.session.updated.v1", aggregate, n, at)
     async with db.read() as conn:
         rows = await conn.fetch(Sql("SELECT id FROM outbox_events ORDER BY created_at"))

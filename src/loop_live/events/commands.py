@@ -23,7 +23,7 @@ async def status(settings: Settings, echo: Echo) -> None:
     try:
         async with db.read() as conn:
             waiting, oldest = await repo.backlog(conn)
-        age = "-" if oldest is None else f"{(utcnow() - oldest).total_seconds():.1f} s"
+        age = "-" if oldest is None else f"{max(0.0, (utcnow() - oldest).total_seconds()):.1f} s"
         echo(f"backlog: {waiting} events")
         echo(f"oldest undelivered: {age}")
         echo(f"failing subscriptions: {await failing_subscriptions(db)}")
