@@ -201,3 +201,12 @@ webhook_inbox = sa.Table(
     sa.Column("call_cid", sa.String(255)),
     sa.Column("received_at", When, nullable=False, index=True),
 )
+
+# The dispatcher's claim (events/repository.py): an aggregate's earliest undelivered event.
+sa.Index(
+    "ix_outbox_events_aggregate_pending",
+    outbox_events.c.aggregate_id,
+    outbox_events.c.created_at,
+    postgresql_where=sa.text("published_at IS NULL"),
+    sqlite_where=sa.text("published_at IS NULL"),
+)
