@@ -1,9 +1,9 @@
 """All SQL of the outbox dispatcher.
 
-A claim takes, per aggregate, only events with no earlier undelivered event of the same
-aggregate ("heads"), locked with `FOR UPDATE SKIP LOCKED` on PostgreSQL: a second worker skips
-an aggregate whose head another holds, and cannot take its later events either, since their
-head is still undelivered. The holder then reads the rest of those aggregates' queue in order.
+A claim takes, per aggregate, only its earliest undelivered event (its "head"), locked with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL: a second worker skips an aggregate whose head another
+holds, and cannot take its later events either, since they are not heads. The holder then
+reads the rest of those aggregates' queues in order.
 SQLite has one writer at a time, so the same statements need no lock there.
 """
 
@@ -20,16 +20,20 @@ from loop_live.platform.db import Connection, Row, Sql
 from loop_live.platform.outbox import OutboxEvent
 
 _COLUMNS = "o.id, o.brand_id, o.event_type, o.aggregate_id, o.payload, o.created_at"
-_HEADS = (
-    "SELECT o.aggregate_id FROM outbox_events o WHERE o.published_at IS NULL"
-    " AND NOT EXISTS (SELECT 1 FROM outbox_events e WHERE e.aggregate_id = o.aggregate_id"
-    " AND e.published_at IS NULL AND (e.created_at < o.created_at"
-    " OR (e.created_at = o.created_at AND e.id < o.id)))"
-    " ORDER BY o.created_at, o.id LIMIT :batch"
-)
+# PostgreSQL: each aggregate's earliest undelivered event, then those rows locked. A head
+# another worker holds is skipped; one it published meanwhile fails the recheck of
+# `published_at IS NULL` under the lock and drops out.
 _HEADS_SQL = {
-    "postgresql": Sql(_HEADS + " FOR UPDATE OF o SKIP LOCKED"),
-    "sqlite": Sql(_HEADS),
+    "postgresql": Sql(
+        "SELECT o.aggregate_id FROM outbox_events o WHERE o.published_at IS NULL AND o.id IN"
+        " (SELECT DISTINCT ON (aggregate_id) id FROM outbox_events WHERE published_at IS NULL"
+        " ORDER BY aggregate_id, created_at, id)"
+        " ORDER BY o.created_at, o.id LIMIT :batch FOR UPDATE OF o SKIP LOCKED"
+    ),
+    "sqlite": Sql(
+        "SELECT aggregate_id FROM outbox_events WHERE published_at IS NULL"
+        " GROUP BY aggregate_id ORDER BY MIN(created_at) LIMIT :batch"
+    ),
 }
 _QUEUE = Sql(
     f"SELECT {_COLUMNS} FROM outbox_events o WHERE o.published_at IS NULL"
