@@ -100,7 +100,7 @@ def _export(name: str, value: object) -> None:
     help="Seconds between passes [default: LIVE_WORKER_INTERVAL_SECONDS, 60].",
 )
 def worker(once: bool, interval: float | None) -> None:
-    """Run scheduled jobs (retention) on an interval until SIGTERM."""
+    """Deliver the outbox and run scheduled jobs on an interval until SIGTERM."""
     import logging.config
 
     from loop_live import worker as jobs
