@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
 from loop_live.calls import routes as calls
+from loop_live.events import inprocess
 from loop_live.outbound import routes as outbound
 from loop_live.platform import docs, health, logs, metrics, observe, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
@@ -80,7 +81,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         plugins=[docs.StrictStructs()],
         on_startup=[docs.finish],
-        lifespan=[lifespan, metrics.lifespan],
+        lifespan=[lifespan, metrics.lifespan, inprocess.lifespan],
         middleware=[
             DefineMiddleware(FailureLimitMiddleware, limiter=limiter),
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from types import FrameType
@@ -31,6 +32,12 @@ def main() -> None:
 )
 @click.option("--log-format", type=click.Choice(["json", "console"]), help="[LIVE_LOG_FORMAT]")
 @click.option("--graceful-timeout", type=click.IntRange(0), help="[LIVE_GRACEFUL_TIMEOUT_SECONDS]")
+@click.option(
+    "--worker/--no-worker",
+    "in_process",
+    default=None,
+    help="Run the worker in-process [default: on for SQLite, off for PostgreSQL].",
+)
 def serve(
     host: str,
     port: int,
@@ -38,6 +45,7 @@ def serve(
     access_log: bool | None,
     log_format: str | None,
     graceful_timeout: int | None,
+    in_process: bool | None,
 ) -> None:
     """Serve the API (applies pending migrations first on SQLite)."""
     import uvicorn  # heavy imports stay inside the commands that need them: `token` is instant
@@ -50,6 +58,7 @@ def serve(
     _export("LIVE_LOG_FORMAT", log_format)
     _export("LIVE_GRACEFUL_TIMEOUT_SECONDS", graceful_timeout)
     settings = _checked_settings()
+    _export("LIVE_WORKER_IN_SERVE", settings.is_sqlite if in_process is None else in_process)
     if settings.is_sqlite:
         asyncio.run(upgrade(settings.database_url))
     if settings.log_format == "console":  # in json mode every line must parse
@@ -91,7 +100,7 @@ def _export(name: str, value: object) -> None:
     help="Seconds between passes [default: LIVE_WORKER_INTERVAL_SECONDS, 60].",
 )
 def worker(once: bool, interval: float | None) -> None:
-    """Run scheduled jobs (retention) on an interval until SIGTERM."""
+    """Deliver the outbox and run scheduled jobs on an interval until SIGTERM."""
     import logging.config
 
     from loop_live import worker as jobs
@@ -104,6 +113,34 @@ def worker(once: bool, interval: float | None) -> None:
         asyncio.run(upgrade(settings.database_url))
     every = interval or settings.worker_interval_seconds
     asyncio.run(jobs.run(settings, once=once, interval=every))
+
+
+@main.group()
+def events() -> None:
+    """Events as they are published."""
+
+
+@events.command("tail")
+@click.option("--type", "event_type", default=None, help="Only this event type.")
+def events_tail(event_type: str | None) -> None:
+    """Print events as they are published (NATS when LIVE_NATS_URL is set, else the outbox)."""
+    from loop_live.events import commands
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(commands.tail(load(), event_type, lambda line: click.echo(line)))
+
+
+@main.group()
+def outbox() -> None:
+    """The outbox of events to deliver."""
+
+
+@outbox.command("status")
+def outbox_status() -> None:
+    """Print the backlog, the oldest undelivered event's age and failing subscriptions."""
+    from loop_live.events import commands
+
+    asyncio.run(commands.status(load(), click.echo))
 
 
 @main.command()

@@ -1,9 +1,8 @@
-"""Helpers for the outbound webhook tests: the dispatcher's fan-out step, a worker context with
+"""Helpers for the outbound webhook tests: the dispatcher (fan-out included), a worker context with
 a controllable clock, subscriptions made through the API."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,41 +11,17 @@ from typing import Any
 
 import httpx
 
+from loop_live.events import dispatch as dispatcher
 from loop_live.outbound.delivery import deliver_due
-from loop_live.outbound.fanout import fan_out
-from loop_live.platform.db import Database, Sql
-from loop_live.platform.outbox import OutboxEvent
+from loop_live.platform.db import Database
 from loop_live.platform.settings import Settings
 from loop_live.worker import WorkerContext
 from tests.support.auth import Tokens
 
-_PENDING = Sql(
-    "SELECT id, brand_id, event_type, aggregate_id, payload, created_at FROM outbox_events"
-    " WHERE published_at IS NULL ORDER BY created_at, id"
-)
-_PUBLISHED = Sql("UPDATE outbox_events SET published_at = :now WHERE id = :id")
-
 
 async def dispatch(db: Database, now: datetime) -> int:
-    """What the dispatcher does with a batch: fan it out and mark it published, in one
-    transaction."""
-    async with db.write() as conn:
-        rows = await conn.fetch(_PENDING)
-        events = [
-            OutboxEvent(
-                uuid.UUID(str(r["id"])),
-                r["brand_id"],
-                r["event_type"],
-                r["aggregate_id"],
-                str(r["payload"]).encode(),
-                r["created_at"],
-            )
-            for r in rows
-        ]
-        added = await fan_out(conn, events, now)
-        for event in events:
-            await conn.execute(_PUBLISHED, {"id": event.id, "now": now})
-    return added
+    """The real dispatcher without NATS: each batch fanned out and marked in one transaction."""
+    return await dispatcher.drain(db, dispatcher.NoSink(), lambda: now, max_batches=100)
 
 
 @dataclass

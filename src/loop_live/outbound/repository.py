@@ -148,3 +148,14 @@ async def redeliver(
 
 def _types(types: Sequence[str]) -> str:
     return msgspec.json.encode(list(types)).decode()
+
+
+_FAILING = Sql(
+    "SELECT id, brand_id, enabled, failing_since FROM webhook_subscriptions"
+    " WHERE failing_since IS NOT NULL OR NOT enabled ORDER BY brand_id, id LIMIT 100"
+)
+
+
+async def failing(conn: Connection) -> Sequence[Row]:
+    """Subscriptions failing now or disabled (by an admin or for failing), at most 100."""
+    return await conn.fetch(_FAILING)

@@ -74,7 +74,13 @@ async def emit(
     conn: Connection, brand: str, event: str, aggregate_id: str, payload: Any, now: datetime
 ) -> None:
     event_id = uuid.uuid4()
-    envelope = {"id": str(event_id), "type": event, "occurred_at": now, "data": payload}
+    envelope = {
+        "id": str(event_id),
+        "type": event,
+        "brand_id": brand,
+        "occurred_at": now,
+        "data": payload,
+    }
     await conn.execute(
         _EVENT,
         {

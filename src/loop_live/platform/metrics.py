@@ -26,6 +26,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from loop_live.platform.clock import utcnow
+from loop_live.platform.db import Database, DatabaseUnavailable
 from loop_live.platform.errors import Unauthenticated
 from loop_live.platform.multiprocess import MULTIPROC_ENV
 
@@ -65,6 +67,21 @@ EVENT_DELIVERIES = Counter(
     ["sink", "outcome"],
 )
 
+# Outbox gauges describe the database, not a process: any process's latest sample will do.
+OUTBOX_BACKLOG = Gauge(
+    "live_outbox_backlog", "Outbox events not delivered yet", multiprocess_mode="mostrecent"
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "live_outbox_oldest_undelivered_age_seconds",
+    "Age of the oldest undelivered outbox event (0 when none waits)",
+    multiprocess_mode="mostrecent",
+)
+NATS_PUBLISH_LATENCY = Histogram(
+    "live_nats_publish_duration_seconds",
+    "Time from a JetStream publish to its ack",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+
 
 def multiprocess_mode() -> bool:
     return MULTIPROC_ENV in os.environ
@@ -82,6 +99,18 @@ def sample_pool(app: Litestar) -> None:
     in_use, size = app.state.runtime.db.usage()
     DB_POOL.labels("in_use").set(in_use)
     DB_POOL.labels("max").set(size)
+
+
+async def sample_outbox(db: Database) -> None:
+    from loop_live.events.repository import backlog  # the events package imports this module
+
+    try:
+        async with db.read() as conn:
+            waiting, oldest = await backlog(conn)
+    except DatabaseUnavailable:
+        return  # the scrape still answers; the gauges keep their last value
+    OUTBOX_BACKLOG.set(waiting)
+    OUTBOX_OLDEST_AGE.set(0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds()))
 
 
 @contextlib.asynccontextmanager
@@ -118,6 +147,7 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus text format."""
     _check_token(request)
     sample_pool(request.app)
+    await sample_outbox(request.app.state.runtime.db)
     return Response(render(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -1,4 +1,4 @@
-"""One outbox row as the dispatcher hands it to sinks (NATS, outbound webhooks)."""
+"""An outbox row as the dispatcher hands it to NATS and to the fan-outs (SPEC §8, §12)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from datetime import datetime
 
 @dataclass(frozen=True, slots=True)
 class OutboxEvent:
-    """`payload` is the JSON envelope exactly as `journal.emit` stored it."""
-
     id: uuid.UUID
     brand_id: str
     event_type: str
     aggregate_id: str
-    payload: bytes
+    payload: bytes  # the JSON envelope {id, type, brand_id, occurred_at, data}
     created_at: datetime

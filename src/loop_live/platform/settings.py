@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     rate_limit_admin: NonNegativeInt = 100
     rate_limit_auth_failures: NonNegativeInt = 60  # 401s per minute per source address
     rate_limit_key_prefix: str = "loop-live"
+    nats_url: str | None = None
+    nats_stream: str = Field(default="LIVE", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    nats_subject_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9_-]+\.)*$")
+    nats_timeout_seconds: float = Field(default=2.0, gt=0)
+    outbox_poll_seconds: float = Field(default=0.2, gt=0)
+    worker_in_serve: bool = False  # `serve` turns it on for SQLite unless --no-worker
+    stale_session_hours: float = Field(default=6.0, gt=0)
+    reconcile_after_minutes: float = Field(default=10.0, ge=0)
     join_window_minutes: int = 15
     retention_outbox_days: int = Field(default=7, ge=1)
     retention_inbox_days: int = Field(default=30, ge=1)

@@ -25,11 +25,24 @@ _SESSION_EVENTS = {
 
 
 async def handle(conn: Connection, provider: str, webhook_id: str, event: ProviderEvent) -> Outcome:
-    now = utcnow()
     session = await repo.session_by_cid(conn, event.call_cid) if event.call_cid else None
     call = None
     if session is None and event.call_cid:
         call = await repo.call_by_cid(conn, event.call_cid)
+    return await apply(conn, provider, webhook_id, event, session, call)
+
+
+async def apply(
+    conn: Connection,
+    provider: str,
+    webhook_id: str,
+    event: ProviderEvent,
+    session: Row | None,
+    call: Row | None = None,
+) -> Outcome:
+    """Apply `event` to a session or call already found (and locked) by the caller; the
+    scheduled jobs reach sessions without a provider call this way."""
+    now = utcnow()
     target = session or call
     brand = "" if target is None else str(target["brand_id"])
     if not await repo.claim(conn, webhook_id, brand, event.type, event.call_cid, now):

@@ -252,3 +252,12 @@ webhook_deliveries = sa.Table(
         sqlite_where=sa.text("status = 'pending'"),
     ),
 )
+
+# The dispatcher's claim (events/repository.py): an aggregate's earliest undelivered event.
+sa.Index(
+    "ix_outbox_events_aggregate_pending",
+    outbox_events.c.aggregate_id,
+    outbox_events.c.created_at,
+    postgresql_where=sa.text("published_at IS NULL"),
+    sqlite_where=sa.text("published_at IS NULL"),
+)
