@@ -28,6 +28,7 @@ from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
 from loop_live.providers import build_provider
 from loop_live.registrations import routes as registrations
+from loop_live.series import routes as series
 from loop_live.sessions import admin_routes as admin_sessions
 from loop_live.sessions import routes as sessions
 from loop_live.webhooks import routes as webhooks
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> Litestar:
         *registrations.handlers,
         *calls.handlers,
         *webhooks.handlers,
+        *series.handlers,
     ]
     app = Litestar(
         route_handlers=[

@@ -42,7 +42,13 @@ async def prune(ctx: WorkerContext) -> None:
     log.info("retention pruned %s", " ".join(f"{t}={n}" for t, n in pruned.items()))
 
 
-JOBS: tuple[Job, ...] = (prune,)
+async def series_horizon(ctx: WorkerContext) -> None:
+    from loop_live.series.jobs import extend_horizon
+
+    await extend_horizon(ctx)
+
+
+JOBS: tuple[Job, ...] = (prune, series_horizon)
 
 
 async def run(settings: Settings, *, once: bool, interval: float) -> None:

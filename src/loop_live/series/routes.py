@@ -1,0 +1,103 @@
+"""Series endpoints (SPEC §13): thin handlers over the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
+
+from loop_live.platform import http
+from loop_live.platform.auth.principal import READ, WRITE
+from loop_live.platform.uow import json_response, mutate
+from loop_live.series import repository as repo
+from loop_live.series import service
+from loop_live.series.schemas import Series, SeriesCreate, SeriesPage, SeriesPatch
+from loop_live.sessions.schemas import Session
+
+AnyRequest = Request[Any, Any, Any]
+TAGS = ["series"]
+
+
+def _days(request: AnyRequest) -> int:
+    return http.runtime(request).settings.series_horizon_days
+
+
+@post("/v1/series", opt={"scope": WRITE}, responses=http.WRITE_ERRORS, tags=TAGS, status_code=201)
+async def create_series(
+    request: AnyRequest, data: JSONBody[SeriesCreate], idempotency_key: http.IdempotencyKey = None
+) -> Response[Series]:
+    """A recurring series; its occurrences inside the horizon are sessions at once."""
+    brand = http.brand(request, data.brand_id)
+    days = _days(request)
+    return await mutate(
+        request,
+        lambda conn, actor: service.create(conn, actor, data, days),
+        status=201,
+        brand=brand,
+    )
+
+
+@get("/v1/series", opt={"scope": READ}, responses=http.LIST_ERRORS, tags=TAGS)
+async def list_series(request: AnyRequest) -> Response[SeriesPage]:
+    """The brand's series, oldest first (at most 500)."""
+    async with http.runtime(request).db.read() as conn:
+        rows = await repo.page(conn, http.brand(request), 500)
+    return json_response({"series": [repo.series_json(row) for row in rows]})
+
+
+@get("/v1/series/{series_id:str}", opt={"scope": READ}, responses=http.READ_ERRORS, tags=TAGS)
+async def get_series(request: AnyRequest, series_id: FromPath[str]) -> Response[Series]:
+    async with http.runtime(request).db.read() as conn:
+        row = await service.get(conn, http.brand(request), series_id)
+    return json_response(repo.series_json(row))
+
+
+@patch("/v1/series/{series_id:str}", opt={"scope": WRITE}, responses=http.WRITE_ERRORS, tags=TAGS)
+async def update_series(
+    request: AnyRequest,
+    series_id: FromPath[str],
+    data: JSONBody[SeriesPatch],
+    idempotency_key: http.IdempotencyKey = None,
+) -> Response[Series]:
+    """Edit all upcoming occurrences, or (`from_session_id`) that one and the following."""
+    days = _days(request)
+    return await mutate(
+        request, lambda conn, actor: service.update(conn, actor, series_id, data, days)
+    )
+
+
+@delete(
+    "/v1/series/{series_id:str}",
+    opt={"scope": WRITE},
+    responses=http.WRITE_ERRORS,
+    tags=TAGS,
+    status_code=200,
+)
+async def cancel_series(
+    request: AnyRequest, series_id: FromPath[str], idempotency_key: http.IdempotencyKey = None
+) -> Response[Series]:
+    """Cancel the series and its upcoming occurrences; past occurrences stay."""
+    return await mutate(request, lambda conn, actor: service.cancel(conn, actor, series_id))
+
+
+@delete(
+    "/v1/series/{series_id:str}/occurrences/{session_id:str}",
+    opt={"scope": WRITE},
+    responses=http.WRITE_ERRORS,
+    tags=TAGS,
+    status_code=200,
+)
+async def cancel_occurrence(
+    request: AnyRequest,
+    series_id: FromPath[str],
+    session_id: FromPath[str],
+    idempotency_key: http.IdempotencyKey = None,
+) -> Response[Session]:
+    """Cancel one occurrence (and its registrations); a later series edit leaves it cancelled."""
+    return await mutate(
+        request, lambda conn, actor: service.cancel_one(conn, actor, series_id, session_id)
+    )
+
+
+handlers = [create_series, list_series, get_series, update_series, cancel_series, cancel_occurrence]

@@ -1,0 +1,1 @@
+"""Series, calendars and reminders (SPEC §13)."""
