@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -111,8 +111,11 @@ def _until_for_split(row: Row) -> str:
     template = msgspec.json.decode(row["template"])
     rule = recurrence.parse(text, row["starts_at"], row["timezone"], _duration(template))
     last = rule.between(row["starts_at"], datetime.max.replace(tzinfo=row["starts_at"].tzinfo))[-1]
+    # to the end of the last occurrence's local day, so a re-timed tail keeps that day
+    place = recurrence.zone(row["timezone"])
+    day_end = datetime.combine(last.astimezone(place).date(), time.max).replace(tzinfo=place)
     kept = [p for p in parts if not p.upper().startswith("COUNT=")]
-    return ";".join([*kept, "UNTIL=" + last.strftime("%Y%m%dT%H%M%SZ")])
+    return ";".join([*kept, "UNTIL=" + day_end.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")])
 
 
 def _horizon(row: Row, now: datetime, days: int) -> datetime:
