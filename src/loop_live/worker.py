@@ -48,7 +48,13 @@ async def series_horizon(ctx: WorkerContext) -> None:
     await extend_horizon(ctx)
 
 
-JOBS: tuple[Job, ...] = (prune, series_horizon)
+async def reminders(ctx: WorkerContext) -> None:
+    from loop_live.reminders.jobs import send_reminders
+
+    await send_reminders(ctx)
+
+
+JOBS: tuple[Job, ...] = (prune, series_horizon, reminders)
 
 
 async def run(settings: Settings, *, once: bool, interval: float) -> None:

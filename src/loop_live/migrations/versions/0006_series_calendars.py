@@ -35,6 +35,14 @@ def upgrade() -> None:
     op.create_index(
         "ux_sessions_series_slot", "sessions", ["series_id", "series_slot"], unique=True
     )
+    scheduled = sa.text("status = 'scheduled'")
+    op.create_index(
+        "ix_sessions_upcoming",
+        "sessions",
+        ["scheduled_at"],
+        postgresql_where=scheduled,
+        sqlite_where=scheduled,
+    )
     _series()
     _feeds()
     _reminders()
@@ -102,6 +110,7 @@ def downgrade() -> None:
     op.drop_table("reminders_sent")
     op.drop_table("calendar_feeds")
     op.drop_table("series")
+    op.drop_index("ix_sessions_upcoming", table_name="sessions")
     op.drop_index("ux_sessions_series_slot", table_name="sessions")
     with op.batch_alter_table("sessions") as batch:
         for column in ("sequence", "series_detached", "series_slot", "series_id"):

@@ -21,6 +21,7 @@ When = sa.DateTime(timezone=True)
 Brand = sa.String(64)
 OPEN = sa.text("status IN ('scheduled', 'live')")
 NOT_CANCELLED = sa.text("status <> 'cancelled'")
+SCHEDULED = sa.text("status = 'scheduled'")
 
 
 def _brand(*, index: bool = True) -> sa.Column[str]:
@@ -63,6 +64,12 @@ sessions = sa.Table(
     sa.CheckConstraint("status IN ('scheduled', 'live', 'ended', 'cancelled')", name="status"),
     sa.CheckConstraint("kind IN ('live', 'office_hours')", name="kind"),
     sa.Index("ux_sessions_series_slot", "series_id", "series_slot", unique=True),
+    sa.Index(  # the reminder job's due range, across brands
+        "ix_sessions_upcoming",
+        "scheduled_at",
+        postgresql_where=SCHEDULED,
+        sqlite_where=SCHEDULED,
+    ),
     sa.CheckConstraint(
         "registered_count >= 0 AND registered_count <= max_participants", name="capacity"
     ),
