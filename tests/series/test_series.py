@@ -221,6 +221,11 @@ async def test_the_worker_extends_the_horizon(
         ("FREQ=WEEKLY;COUNT=3\nDTSTART:20300101T000000Z", {}),
         ("FREQ=DAILY;INTERVAL=1;BYHOUR=1,2,3", {}),
         ("FREQ=WEEKLY;UNTIL=20200101T000000Z", {}),
+        # rules no date satisfies, which dateutil would search to the year 9999 for
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31", {}),
+        ("FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=15", {}),
+        ("FREQ=MONTHLY;BYDAY=+6MO", {}),
+        ("FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1", {}),
         ("FREQ=WEEKLY;COUNT=3", {"timezone": "Mars/Olympus"}),
     ],
 )

@@ -20,7 +20,19 @@ from loop_live.platform.errors import ValidationFailed
 MAX_OCCURRENCES = 500  # in a bounded rule's whole run, and inside any horizon
 MAX_RULE_LENGTH = 500
 _ALLOWED_FREQUENCIES = (YEARLY, MONTHLY, WEEKLY, DAILY)
-_FORBIDDEN_PARTS = ("DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND", "BYSETPOS", "\n", "\r")
+_FORBIDDEN_PARTS = (
+    "DTSTART",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSECOND",
+    "BYSETPOS",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYEASTER",
+    "\n",
+    "\r",
+)
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +85,24 @@ def parse(text: str, first: datetime, tz: str, duration: timedelta) -> Recurrenc
         raise ValidationFailed(f"rrule: {exc}", field="rrule") from None
     if not isinstance(rule, rrule) or getattr(rule, "_freq", None) not in _ALLOWED_FREQUENCIES:
         raise ValidationFailed("rrule: FREQ must be YEARLY, MONTHLY, WEEKLY or DAILY")
+    _check_satisfiable(rule)
     return Recurrence(rule, place, duration)
+
+
+def _check_satisfiable(rule: rrule) -> None:
+    """dateutil searches to the year 9999 for a rule no date satisfies (seconds of CPU), so
+    the combinations that can be empty are judged here instead."""
+    months = getattr(rule, "_bymonth", None) or range(1, 13)
+    days = [*(getattr(rule, "_bymonthday", None) or ())]
+    days += [-d for d in getattr(rule, "_bynmonthday", None) or ()]
+    if days and not any(abs(d) <= _MONTH_DAYS[m - 1] for m in months for d in days):
+        raise ValidationFailed("rrule: no month has the days BYMONTHDAY names", field="rrule")
+    ordinals = [n for _, n in getattr(rule, "_bynweekday", None) or ()]
+    if ordinals and days:
+        raise ValidationFailed("rrule: BYDAY with an ordinal (1MO) and BYMONTHDAY together")
+    widest = 5 if getattr(rule, "_freq", None) == MONTHLY or getattr(rule, "_bymonth", None) else 53
+    if any(abs(n) > widest for n in ordinals):
+        raise ValidationFailed(f"rrule: a BYDAY ordinal beyond ±{widest} never happens")
 
 
 def _check_text(text: str) -> None:
