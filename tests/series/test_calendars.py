@@ -6,8 +6,9 @@ address that says nothing about its owner."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import recurring_ical_events
@@ -159,3 +160,23 @@ async def test_bad_feed_requests_are_400(client: httpx.AsyncClient, tokens: Toke
     for body in ({"kind": "host"}, {"kind": "mine", "value": "x"}, {"kind": "everyone"}, {}):
         response = await client.post("/v1/calendar/feeds", json=body, headers=tokens())
         assert response.status_code == 400, (body, response.text)
+
+
+async def test_a_series_in_a_feed_stays_18_00_local_across_dst(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    body = {
+        "host_id": "host-1", "brand_id": BRAND, "title": "Office hours", "max_participants": 5,
+        "scheduled_at": "2030-10-15T16:00:00+00:00", "rrule": "FREQ=WEEKLY;COUNT=4",
+        "timezone": "Europe/Berlin",
+    }  # fmt: skip
+    created = await client.post("/v1/series", json=body, headers=tokens.admin())
+    assert created.status_code == 201, created.text
+    feed = await new_feed(client, tokens(), "host", "host-1")
+    found = events((await read(client, feed["url"])).content).values()
+    berlin = ZoneInfo("Europe/Berlin")
+    starts = sorted(e["DTSTART"].dt for e in found)
+    assert [t.astimezone(berlin).strftime("%d %H:%M") for t in starts] == [
+        "15 18:00", "22 18:00", "29 18:00", "05 18:00"
+    ]  # fmt: skip
+    assert all(t.utcoffset() == timedelta(0) for t in starts)  # written as UTC
