@@ -106,7 +106,7 @@ async def revoke_feed(
     return await mutate(request, lambda conn, actor: service.revoke(conn, actor, feed))
 
 
-@get(FEED_PATH, opt=PUBLIC, responses=http.errors(404), tags=TAGS, media_type=ICS)
+@get(FEED_PATH, opt=PUBLIC, responses=http.errors(404, 503), tags=TAGS, media_type=ICS)
 async def read_feed(request: AnyRequest, feed: FromPath[str]) -> Response[bytes]:
     """A feed by its secret address (`<token>.ics`), for calendar apps: no bearer token."""
     async with http.runtime(request).db.read() as conn:
