@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 
-from loop_live.calendars.ics import render
+from loop_live.calendars.ics import render, render_cached
 from loop_live.calendars.repository import FEED_LIMIT
 
 
@@ -42,6 +42,10 @@ def main() -> None:
         began = time.perf_counter()
         body = render(feed, "bench", "https://live.example.com/s/{session_id}")  # type: ignore[arg-type]
         timings.append(time.perf_counter() - began)
+    render_cached(feed, "bench", "t/{session_id}")  # type: ignore[arg-type]
+    began = time.perf_counter()
+    render_cached(feed, "bench", "t/{session_id}")  # type: ignore[arg-type]
+    cached = time.perf_counter() - began
     began = time.perf_counter()
     parsed = Calendar.from_ical(body)
     parse = time.perf_counter() - began
@@ -49,7 +53,7 @@ def main() -> None:
     print(
         f"{events} events, {len(body) / 1024:.0f} KiB: render median "
         f"{statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms; "
-        f"parse {parse * 1000:.1f} ms"
+        f"unchanged (cached) {cached * 1000:.1f} ms; parse {parse * 1000:.1f} ms"
     )
 
 

@@ -8,7 +8,8 @@ the time of the request, so an unchanged feed renders byte for byte the same (st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
@@ -21,6 +22,24 @@ UID_DOMAIN = "loop-live"
 
 def uid(session_id: object) -> str:
     return f"{session_id}@{UID_DOMAIN}"
+
+
+_CACHE: OrderedDict[str, bytes] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def render_cached(rows: Sequence[Row], name: str, join_url_template: str) -> bytes:
+    """Calendar apps poll a feed that rarely changes; rendering 500 events costs hundreds of
+    milliseconds, fingerprinting the rows that would go into it a few."""
+    key = hashlib.sha256(repr((name, join_url_template, [tuple(r) for r in rows])).encode())
+    digest = key.hexdigest()
+    body = _CACHE.get(digest)
+    if body is None:
+        body = _CACHE[digest] = render(rows, name, join_url_template)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(digest)
+    return body
 
 
 def render(rows: Iterable[Row], name: str, join_url_template: str) -> bytes:

@@ -95,7 +95,7 @@ async def render_feed(conn: Connection, name: str, now: datetime, join_url_templ
         raise NotFound("calendar feed not found")
     rows = await repo.feed_sessions(conn, feed, now - PAST)
     title = f"{feed['kind']} sessions" if feed["kind"] != "mine" else "my sessions"
-    return ics.render(rows, title, join_url_template)
+    return ics.render_cached(rows, title, join_url_template)
 
 
 async def render_session(
