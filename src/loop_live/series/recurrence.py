@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from loop_live.platform.errors import ValidationFailed
+from loop_live.platform.instants import LATEST
 
 MAX_OCCURRENCES = 500  # in a bounded rule's whole run, and inside any horizon
 MAX_RULE_LENGTH = 500
@@ -46,13 +47,21 @@ class Recurrence:
         return any(getattr(self.rule, part, None) is not None for part in ("_count", "_until"))
 
     def between(self, start: datetime, end: datetime) -> list[datetime]:
-        """UTC instants of the rule in [start, end), at most one more than the cap."""
-        found = itertools.takewhile(lambda t: t < end, self._utc(start))
-        return list(itertools.islice(found, MAX_OCCURRENCES + 1))
-
-    def _utc(self, start: datetime) -> itertools.filterfalse[datetime]:
-        instants = (local.astimezone(UTC) for local in self.rule)
-        return itertools.filterfalse(lambda t: t < start, instants)
+        """UTC instants of the rule in [start, end), at most one more than the cap; never
+        past the last instant the API accepts."""
+        end = min(end, LATEST)
+        found: list[datetime] = []
+        occurrences = iter(self.rule)
+        while len(found) <= MAX_OCCURRENCES:
+            try:
+                instant = next(occurrences).astimezone(UTC)
+            except (StopIteration, ValueError, OverflowError):  # past the year 9999
+                break
+            if instant >= end:
+                break
+            if instant >= start:
+                found.append(instant)
+        return found
 
 
 def zone(name: str) -> ZoneInfo:

@@ -17,6 +17,7 @@ from loop_live.series import occurrences, recurrence
 from loop_live.series import repository as repo
 from loop_live.series.schemas import TEMPLATE_FIELDS, SeriesCreate, SeriesPatch
 from loop_live.sessions.repository import DEFAULT_DURATION_MINUTES
+from loop_live.sessions.service import MAX_METADATA_BYTES
 
 _RULE_FIELDS = ("rrule", "timezone", "scheduled_at")
 
@@ -38,6 +39,7 @@ async def create(conn: Connection, actor: Actor, data: SeriesCreate, days: int) 
         raise Forbidden("only manage:live may schedule a series for another host")
     values = msgspec.structs.asdict(data)
     template = {k: values[k] for k in TEMPLATE_FIELDS}
+    _check_metadata(template)
     until = horizon_end(max(actor.now, data.scheduled_at), days)
     rule = recurrence.parse(data.rrule, data.scheduled_at, data.timezone, _duration(template))
     instants = recurrence.check(rule, data.scheduled_at, until)
@@ -128,6 +130,7 @@ def _merged(row: Row, changes: dict[str, Any]) -> dict[str, Any]:
         **msgspec.json.decode(row["template"]),
         **{k: v for k, v in changes.items() if k in TEMPLATE_FIELDS},
     }
+    _check_metadata(template)
     merged: dict[str, Any] = {"template": template}
     for field in _RULE_FIELDS:
         if field in changes:
@@ -191,6 +194,11 @@ def _check_host(actor: Actor, row: Row) -> None:
 def _check_active(row: Row) -> None:
     if row["status"] != "active":
         raise InvalidState("the series is cancelled")
+
+
+def _check_metadata(template: dict[str, Any]) -> None:
+    if len(msgspec.json.encode(template.get("metadata") or {})) > MAX_METADATA_BYTES:
+        raise ValidationFailed(f"metadata: larger than {MAX_METADATA_BYTES} bytes of JSON")
 
 
 def _duration(template: dict[str, Any]) -> timedelta:
