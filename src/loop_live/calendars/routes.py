@@ -81,9 +81,10 @@ async def create_feed(
     def reveal(grant: dict[str, Any]) -> dict[str, Any]:
         return {"url": f"{base}/v1/calendar/feeds/{service.token_for(key, grant['id'])}.ics"}
 
+    kind, value = service.kind_and_value(data)
     return await mutate(
         request,
-        lambda conn, actor: service.create(conn, actor, data.kind, data.value, key),
+        lambda conn, actor: service.create(conn, actor, kind, value, key),
         status=201,
         reveal=reveal,
     )

@@ -30,9 +30,35 @@ PAST = timedelta(days=7)  # recently ended or cancelled sessions stay so calenda
 _NEEDS_VALUE = ("host", "community")
 
 
-class FeedCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    kind: FeedKind
-    value: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+Value = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+class _Feed(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class BrandFeed(_Feed, tag="brand"):
+    """The brand's sessions."""
+
+
+class MineFeed(_Feed, tag="mine"):
+    """The sessions you hold a registration for."""
+
+
+class HostFeed(_Feed, tag="host"):
+    value: Value  # the host's id
+
+
+class CommunityFeed(_Feed, tag="community"):
+    value: Value  # the community's slug
+
+
+FeedCreate = BrandFeed | MineFeed | HostFeed | CommunityFeed
+
+
+def kind_and_value(body: FeedCreate) -> tuple[FeedKind, str | None]:
+    kind: FeedKind = type(body).__struct_config__.tag  # type: ignore[assignment]
+    return kind, getattr(body, "value", None)
 
 
 def token_for(key: str, feed_id: str) -> str:
