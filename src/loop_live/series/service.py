@@ -86,8 +86,10 @@ async def _split(
 ) -> dict[str, Any]:
     session_id = _parse(raw_session)
     slot = None if session_id is None else await repo.slot_of(conn, row["id"], session_id)
-    if slot is None or slot <= actor.now:
-        raise ValidationFailed("from_session_id: not an upcoming occurrence of this series")
+    if slot is None:
+        raise NotFound("from_session_id: no such occurrence in this series")
+    if slot <= actor.now:
+        raise InvalidState("from_session_id: that occurrence is past; only upcoming ones split")
     changes.setdefault("scheduled_at", slot)
     new_id = uuid.uuid4()
     tail = {**dict(zip(repo.SERIES_COLUMNS, row, strict=True)), "id": new_id}
