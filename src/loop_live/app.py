@@ -10,6 +10,7 @@ import httpx
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
+from loop_live.calendars import routes as calendars
 from loop_live.calls import routes as calls
 from loop_live.events import inprocess
 from loop_live.outbound import routes as outbound
@@ -30,6 +31,7 @@ from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
 from loop_live.providers import build_provider
 from loop_live.registrations import routes as registrations
+from loop_live.series import routes as series
 from loop_live.sessions import admin_routes as admin_sessions
 from loop_live.sessions import routes as sessions
 from loop_live.webhooks import routes as webhooks
@@ -70,6 +72,8 @@ def create_app(settings: Settings) -> Litestar:
         *calls.handlers,
         *webhooks.handlers,
         *outbound.handlers,
+        *series.handlers,
+        *calendars.handlers,
     ]
     app = Litestar(
         route_handlers=[

@@ -175,6 +175,8 @@ def demo_data(total: int, if_empty: bool) -> None:
 
 async def _load_demo(settings: Settings, total: int, if_empty: bool) -> None:
     from loop_live.demo import loader
+    from loop_live.demo import series as demo_series
+    from loop_live.platform.clock import utcnow
     from loop_live.platform.db import DatabaseLimits, open_database
     from loop_live.platform.db.migrate import upgrade
 
@@ -188,6 +190,8 @@ async def _load_demo(settings: Settings, total: int, if_empty: bool) -> None:
             return
         with click.progressbar(length=total, label="loading demo sessions") as bar:
             await loader.load(db, total, bar.update)
+        made = await demo_series.load(db, utcnow(), settings.series_horizon_days)
+        click.echo(f"demo data: {made} series (weekly office hours, a monthly AMA)")
     finally:
         await db.close()
 

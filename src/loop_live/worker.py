@@ -48,7 +48,19 @@ async def prune(ctx: WorkerContext) -> None:
     log.info("retention pruned %s", " ".join(f"{t}={n}" for t, n in pruned.items()))
 
 
-JOBS: tuple[Job, ...] = (prune, jobs.close_stale, jobs.reconcile)
+async def series_horizon(ctx: WorkerContext) -> None:
+    from loop_live.series.jobs import extend_horizon
+
+    await extend_horizon(ctx)
+
+
+async def reminders(ctx: WorkerContext) -> None:
+    from loop_live.reminders.jobs import send_reminders
+
+    await send_reminders(ctx)
+
+
+JOBS: tuple[Job, ...] = (prune, jobs.close_stale, jobs.reconcile, series_horizon, reminders)
 # Outbound webhook deliveries are due within seconds, not on the scheduled jobs' interval.
 DELIVERY_POLL_SECONDS = 1.0
 MAX_DRAIN_BATCHES = 1000

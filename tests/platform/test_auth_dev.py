@@ -29,6 +29,8 @@ from tests.support.sessions import create_session
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/webhooks/stream"}
 PG_URL = "postgresql+asyncpg://live@db.internal:5432/live"
 SAMPLE_ID = "00000000-0000-0000-0000-000000000001"
+# calendar apps read a feed by its secret address, without a token (SPEC §13)
+PUBLIC_READS = {("GET", f"/v1/calendar/feeds/{SAMPLE_ID}")}
 
 
 def api_routes() -> list[tuple[str, str]]:
@@ -44,7 +46,11 @@ def api_routes() -> list[tuple[str, str]]:
 
 
 API_ROUTES = api_routes()
-PROTECTED = [(method, path) for method, path in API_ROUTES if path not in PUBLIC]
+PROTECTED = [
+    (method, path)
+    for method, path in API_ROUTES
+    if path not in PUBLIC and (method, path) not in PUBLIC_READS
+]
 OTHER_SECRET = "someone-elses-secret-0123456789abcdef"
 
 

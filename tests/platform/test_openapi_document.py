@@ -24,6 +24,7 @@ PUBLIC_STATUSES = {
     ("GET", "/openapi.json"): {"200"},
     ("GET", "/docs"): {"200"},
     ("POST", "/webhooks/stream"): {"200", "400", "401", "413", "429", "503"},
+    ("GET", "/v1/calendar/feeds/{feed}"): {"200", "400", "404", "503"},
 }
 
 

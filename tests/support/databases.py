@@ -21,6 +21,9 @@ from loop_live.platform.db.migrate import upgrade
 from loop_live.platform.db.postgres import asyncpg_dsn
 
 TABLES = (
+    "reminders_sent",
+    "calendar_feeds",
+    "series",
     "idempotency_keys",
     "audit_log",
     "outbox_events",

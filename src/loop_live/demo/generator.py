@@ -106,6 +106,7 @@ def _add_session(batch: Batch, rng: random.Random, index: int, now: datetime) ->
         "created_at": start - timedelta(days=14),
         "updated_at": start - timedelta(days=14),
         "ends_at": end,
+        "series_id": None,
     }
     batch.sessions.append(tuple(values[c] for c in SESSION_COLUMNS))
 

@@ -172,17 +172,17 @@ def finish(app: Litestar) -> None:
     docs page is a route of Litestar's own docs router, so it is described here."""
     schema = app.openapi_schema
     public = {
-        route.path
+        (re.sub(r":[^}]+}", "}", route.path), method.lower())
         for route in app.routes
         for handler in getattr(route, "route_handlers", ())
         if handler.opt.get("exclude_from_auth")
+        for method in getattr(handler, "http_methods", ())
     }
     for path, item in (schema.paths or {}).items():
-        if path in public:
-            for method in ("get", "post"):
-                operation = getattr(item, method)
-                if operation is not None:
-                    operation.security = []
+        for method in ("get", "post"):
+            operation = getattr(item, method)
+            if operation is not None and (path, method) in public:
+                operation.security = []
     if schema.paths is not None:
         schema.paths["/docs"] = _DOCS_PAGE
     if schema.components.schemas is not None:

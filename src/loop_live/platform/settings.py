@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     join_window_minutes: int = 15
     retention_outbox_days: int = Field(default=7, ge=1)
     retention_inbox_days: int = Field(default=30, ge=1)
+    series_horizon_days: int = Field(default=90, ge=1, le=366)
+    reminder_offsets: tuple[int, ...] = (1440, 15)  # minutes before the start
+    join_url_template: str = "http://localhost:8000/v1/sessions/{session_id}"
     worker_interval_seconds: float = Field(default=60.0, gt=0)
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"

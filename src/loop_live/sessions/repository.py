@@ -39,6 +39,7 @@ COLUMNS = (
     "waitlist_count",
     "created_at",
     "updated_at",
+    "series_id",
 )
 JSON_FIELDS = ("co_host_ids", "tags", "metadata")
 OUT_COLUMNS = (*COLUMNS, "is_registered")
@@ -115,6 +116,7 @@ def session_json(row: Row) -> dict[str, Any]:
     """A row as the API's session object; JSON columns pass through without re-parsing."""
     out = dict(zip(OUT_COLUMNS, row, strict=True))
     out["id"] = str(out["id"])
+    out["series_id"] = None if out["series_id"] is None else str(out["series_id"])
     for field in JSON_FIELDS:
         out[field] = msgspec.Raw(out[field])
     out["is_registered"] = bool(out["is_registered"])
@@ -166,6 +168,7 @@ async def update(
     sql = _statements.get(
         "UPDATE sessions SET "
         + ", ".join(f"{f} = :{f}" for f in (*fields, "updated_at"))
+        + _series_effects(fields)
         + " WHERE id = :id"
     )
     await conn.execute(sql, {**_encode(changes), "updated_at": now, "id": session_id})
@@ -213,6 +216,15 @@ def _where(query: ListQuery) -> tuple[list[str], dict[str, Any]]:
         where.append("(s.scheduled_at, s.id) > (:after_at, :after_id)")
         params["after_at"], params["after_id"] = query.after
     return where, params
+
+
+def _series_effects(fields: Sequence[str]) -> str:
+    """An edit of one occurrence detaches it from its series (a series edit leaves it alone);
+    a change of time or status raises the iCalendar SEQUENCE (SPEC §13)."""
+    effects = ", series_detached = (series_id IS NOT NULL)"
+    if {"scheduled_at", "duration_minutes", "status"} & set(fields):
+        effects += ", sequence = sequence + 1"
+    return effects
 
 
 def _encode(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,7 @@ class Session(msgspec.Struct, kw_only=True):
     is_registered: bool
     created_at: datetime
     updated_at: datetime
+    series_id: str | None = None
 
 
 class SessionPage(msgspec.Struct, kw_only=True):

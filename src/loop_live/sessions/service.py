@@ -60,6 +60,7 @@ async def create(conn: Connection, actor: Actor, data: SessionCreate) -> dict[st
         ended_at=None,
         stream_call_id=None,
         recording_url=None,
+        series_id=None,
         registered_count=0,
         waitlist_count=0,
         created_at=actor.now,

@@ -26,6 +26,7 @@ When = sa.DateTime(timezone=True)
 Brand = sa.String(64)
 OPEN = sa.text(one_of("status", session_words.OPEN_STATUSES))
 NOT_CANCELLED = sa.text("status <> 'cancelled'")
+SCHEDULED = sa.text("status = 'scheduled'")
 
 
 def _brand(*, index: bool = True) -> sa.Column[str]:
@@ -61,8 +62,19 @@ sessions = sa.Table(
     sa.Column("metadata", Json, nullable=False),
     sa.Column("created_at", When, nullable=False),
     sa.Column("updated_at", When, nullable=False),
+    sa.Column("series_id", Uuid),
+    sa.Column("series_slot", When),
+    sa.Column("series_detached", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("sequence", sa.Integer(), nullable=False, server_default="0"),
     sa.CheckConstraint(one_of("status", session_words.STATUSES), name="status"),
     sa.CheckConstraint(one_of("kind", session_words.KINDS), name="kind"),
+    sa.Index("ux_sessions_series_slot", "series_id", "series_slot", unique=True),
+    sa.Index(  # the reminder job's due range, across brands
+        "ix_sessions_upcoming",
+        "scheduled_at",
+        postgresql_where=SCHEDULED,
+        sqlite_where=SCHEDULED,
+    ),
     sa.CheckConstraint(
         "registered_count >= 0 AND registered_count <= max_participants", name="capacity"
     ),
@@ -260,4 +272,50 @@ sa.Index(
     outbox_events.c.created_at,
     postgresql_where=sa.text("published_at IS NULL"),
     sqlite_where=sa.text("published_at IS NULL"),
+)
+
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(),
+    sa.Column("host_id", sa.String(128), nullable=False),
+    sa.Column("rrule", sa.String(500), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("starts_at", When, nullable=False),
+    sa.Column("ends_before", When),
+    sa.Column("template", Json, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("materialised_until", When, nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.Column("updated_at", When, nullable=False),
+    sa.CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+    sa.Index("ix_series_pending", "status", "materialised_until"),
+)
+
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(),
+    sa.Column("owner", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(128)),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", When, nullable=False),
+    sa.CheckConstraint("kind IN ('brand', 'host', 'community', 'mine')", name="kind"),
+)
+
+reminders_sent = sa.Table(
+    "reminders_sent",
+    metadata,
+    sa.Column(
+        "registration_id",
+        Uuid,
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("offset_minutes", sa.Integer(), primary_key=True),
+    sa.Column("scheduled_at", When, nullable=False),
+    sa.Column("sent_at", When, nullable=False),
 )

@@ -1,0 +1,1 @@
+"""iCalendar (RFC 5545) for sessions and subscribable feeds (SPEC §13)."""

@@ -1,0 +1,1 @@
+"""Reminders before a session starts, as outbox events (SPEC §13)."""
