@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 BENCH_SESSIONS ?= 1000000
 
-.PHONY: install run test test-postgres lint bench bench-smoke clean
+.PHONY: install run test test-postgres lint bench bench-smoke browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --sessions 2000 --duration 2 --rounds 1 \
 		--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/loop_live_bench_smoke
+
+# The board's browser test drives Debian's Chromium through Playwright (no `playwright install`).
+browser:
+	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends chromium)
 
 clean:
 	rm -rf $(VENV) loop-live.db loop-live.db-wal loop-live.db-shm .pytest_cache .mypy_cache

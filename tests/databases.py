@@ -25,6 +25,7 @@ TABLES = (
     "outbox_events",
     "webhook_inbox",
     "calls",
+    "attendance_events",
     "registrations",
     "sessions",
 )

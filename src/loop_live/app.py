@@ -27,6 +27,7 @@ from loop_live.platform.request_checks import check_request
 from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
 from loop_live.providers import build_provider
+from loop_live.realtime import routes as realtime
 from loop_live.registrations import routes as registrations
 from loop_live.sessions import admin_routes as admin_sessions
 from loop_live.sessions import routes as sessions
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> Litestar:
         *registrations.handlers,
         *calls.handlers,
         *webhooks.handlers,
+        *realtime.handlers,
     ]
     app = Litestar(
         route_handlers=[
@@ -78,7 +80,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         plugins=[docs.StrictStructs()],
         on_startup=[docs.finish],
-        lifespan=[lifespan, metrics.lifespan],
+        lifespan=[lifespan, realtime.lifespan, metrics.lifespan],
         middleware=[
             DefineMiddleware(FailureLimitMiddleware, limiter=limiter),
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"]),

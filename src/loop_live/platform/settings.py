@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     access_log: bool = False
     metrics_token: SecretStr | None = None
     graceful_timeout_seconds: int = 20
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    sse_resume_window: int = Field(default=1000, ge=1)  # recent notices kept per process
 
     @field_validator("database_url")
     @classmethod

@@ -40,14 +40,14 @@ COLUMNS = (
     "updated_at",
 )
 JSON_FIELDS = ("co_host_ids", "tags", "metadata")
-OUT_COLUMNS = (*COLUMNS, "is_registered")
+OUT_COLUMNS = (*COLUMNS, "attended_count", "is_registered")
 DEFAULT_DURATION_MINUTES = 60
 
 # A scalar subquery rather than EXISTS, which PostgreSQL may plan as a hash of every matching
 # registration: under a generic plan (unknown LIMIT) that was a scan of the whole table per page.
 _PROJECTION = (
     "SELECT "
-    + ", ".join(f"s.{c}" for c in COLUMNS)
+    + ", ".join(f"s.{c}" for c in (*COLUMNS, "attended_count"))
     + ", (SELECT 1 FROM registrations r WHERE r.session_id = s.id AND r.user_id = :viewer"
     " AND r.status = 'registered' LIMIT 1) IS NOT NULL AS is_registered"
 )
