@@ -48,7 +48,9 @@ class Listener:
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _session(self, dsn: str, connected: asyncio.Event) -> None:
-        conn = await asyncpg.connect(dsn, timeout=5, server_settings={"application_name": "loop-live-listen"})
+        conn = await asyncpg.connect(
+            dsn, timeout=5, server_settings={"application_name": "loop-live-listen"}
+        )
         closed = asyncio.Event()
         conn.add_termination_listener(lambda _conn: closed.set())
         try:

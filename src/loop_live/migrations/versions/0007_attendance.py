@@ -31,9 +31,7 @@ def upgrade() -> None:
         sa.Column("connection_id", sa.String(length=255), nullable=False),
         sa.Column("at", WHEN, nullable=False),
         sa.Column("created_at", WHEN, nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('joined', 'left', 'token')", name="ck_attendance_events_kind"
-        ),
+        sa.CheckConstraint("kind IN ('joined', 'left', 'token')", name="ck_attendance_events_kind"),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["sessions.id"],
