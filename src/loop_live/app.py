@@ -10,6 +10,7 @@ import httpx
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
+from loop_live.attendance import routes as attendance
 from loop_live.calls import routes as calls
 from loop_live.platform import docs, health, logs, metrics, observe, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> Litestar:
         *calls.handlers,
         *webhooks.handlers,
         *realtime.handlers,
+        *attendance.handlers,
     ]
     app = Litestar(
         route_handlers=[

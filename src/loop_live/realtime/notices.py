@@ -3,6 +3,7 @@ touches. Ids only (a NOTIFY payload must stay under 8000 bytes); subscribers rea
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
@@ -40,6 +41,12 @@ async def announce(
     if session_id is not None:
         notice = Notice(event_id, brand, session_id)
         await conn.notify(CHANNEL, msgspec.json.encode(notice).decode())
+
+
+async def touch(conn: Connection, brand: str, session_id: str) -> None:
+    """Announce a change to the session that has no outbox event (an attendance count)."""
+    notice = Notice(str(uuid.uuid4()), brand, session_id)
+    await conn.notify(CHANNEL, msgspec.json.encode(notice).decode())
 
 
 def decode(payload: str) -> Notice | None:
