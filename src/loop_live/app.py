@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
 from loop_live.attendance import routes as attendance
+from loop_live.board import routes as board
 from loop_live.calls import routes as calls
 from loop_live.platform import docs, health, logs, metrics, observe, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> Litestar:
             *health.handlers,
             *metrics.handlers,
             *docs.handlers,
+            *board.handlers,
             *options.handlers_for(api),
             *api,
         ],
