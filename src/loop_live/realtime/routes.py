@@ -19,6 +19,7 @@ from loop_live.realtime.stream import Stream, Watch, read_session
 from loop_live.sessions import params as q
 
 AnyRequest = Request[Any, Any, Any]
+EVENT_STREAM = "text/event-stream"
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -46,6 +47,7 @@ def _stream(request: AnyRequest, watch: Watch) -> Stream:
     opt={"scope": READ},
     responses=http.READ_ERRORS,
     tags=["real time"],
+    media_type=EVENT_STREAM,
 )
 async def session_events(request: AnyRequest, session_id: FromPath[str]) -> ServerSentEvent:
     """A `session` event with the session's shape now, and after each change to it."""
@@ -61,7 +63,13 @@ async def session_events(request: AnyRequest, session_id: FromPath[str]) -> Serv
     return ServerSentEvent(stream.events(last_id, first), headers=HEADERS)
 
 
-@get("/v1/live/events", opt={"scope": READ}, responses=http.READ_ERRORS, tags=["real time"])
+@get(
+    "/v1/live/events",
+    opt={"scope": READ},
+    responses=http.READ_ERRORS,
+    tags=["real time"],
+    media_type=EVENT_STREAM,
+)
 async def brand_events(
     request: AnyRequest, host_id: q.Text = None, community_id: q.Text = None
 ) -> ServerSentEvent:
