@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 SECRET = "bench-auth-secret-0123456789abcdef-xyz"
 BRAND = "brand-bench"
-ADMIN = {"Authorization": "Bearer " + mint_dev_token(SECRET, "admin", ["read:live", "write:live", "manage:live", "admin:live"], BRAND, 86400)}  # fmt: skip
+SCOPES = ["read:live", "write:live", "manage:live", "admin:live"]
+ADMIN = {"Authorization": "Bearer " + mint_dev_token(SECRET, "admin", SCOPES, BRAND, 86400)}
 LOG = sys.stderr
 OFF = ("READS", "WRITES", "ADMIN", "AUTH_FAILURES")
 
@@ -54,9 +55,11 @@ def env(url: str, src: Path | None = None) -> dict[str, str]:
 def serve(environment: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
     command = [sys.executable, "-c", "from loop_live.cli import main; main()", "serve"]
     process = subprocess.Popen(
-        [*command, "--port", str(port)], env=environment, stdout=LOG,
+        [*command, "--port", str(port)],
+        env=environment,
+        stdout=LOG,
         stderr=LOG,
-    )  # fmt: skip
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -78,8 +81,13 @@ def rss_kib(pid: int) -> int:
 
 
 async def session(http: httpx.AsyncClient, capacity: int = 10) -> str:
-    body = {"host_id": "host-1", "brand_id": BRAND, "title": "Bench",
-            "scheduled_at": "2030-01-15T10:00:00+00:00", "max_participants": capacity}  # fmt: skip
+    body = {
+        "host_id": "host-1",
+        "brand_id": BRAND,
+        "title": "Bench",
+        "scheduled_at": "2030-01-15T10:00:00+00:00",
+        "max_participants": capacity,
+    }
     response = await http.post("/v1/sessions", json=body, headers=ADMIN)
     response.raise_for_status()
     sid: str = response.json()["id"]
@@ -129,8 +137,9 @@ async def one_change(writer: httpx.AsyncClient, lines: Any, sid: str, n: int) ->
 
 
 async def register_rate(base: str, seconds: float, workers: int) -> float:
-    async with httpx.AsyncClient(base_url=base, timeout=30,
-                                 limits=httpx.Limits(max_connections=workers)) as http:  # fmt: skip
+    async with httpx.AsyncClient(
+        base_url=base, timeout=30, limits=httpx.Limits(max_connections=workers)
+    ) as http:
         sids = [await session(http, 100_000) for _ in range(workers)]  # no shared row lock
         done = 0
         stop = time.perf_counter() + seconds
@@ -151,8 +160,9 @@ async def register_rate(base: str, seconds: float, workers: int) -> float:
 
 
 def old_tree(commit: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src"],
-                             check=True, capture_output=True).stdout  # fmt: skip
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src"], check=True, capture_output=True
+    ).stdout
     path = into / "before.tar"
     path.write_bytes(archive)
     with tarfile.open(path) as tar:
@@ -166,8 +176,8 @@ async def main(args: argparse.Namespace) -> None:
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{SERVER}/{name}"
     try:
-        subprocess.run([sys.executable, "-c", "from loop_live.cli import main; main()",
-                        "migrate"], env=env(url), check=True, capture_output=True)  # fmt: skip
+        migrate = [sys.executable, "-c", "from loop_live.cli import main; main()", "migrate"]
+        subprocess.run(migrate, env=env(url), check=True, capture_output=True)  # noqa: ASYNC221
         await measure(url, args)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -183,16 +193,22 @@ async def measure(url: str, args: argparse.Namespace) -> None:
             after = rss_kib(b_pid)
             latencies = await fan_out(a, b, args.changes)
     q = statistics.quantiles(latencies, n=100)
-    print(f"fan-out A->B with {args.idle} idle subscribers on B, {args.changes} changes:"
-          f" p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, max {max(latencies):.1f} ms")  # fmt: skip
-    print(f"memory per idle subscriber on B: {(after - before) / args.idle:.1f} KiB"
-          f" (RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB)")  # fmt: skip
+    print(
+        f"fan-out A->B with {args.idle} idle subscribers on B, {args.changes} changes:"
+        f" p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, max {max(latencies):.1f} ms"
+    )
+    print(
+        f"memory per idle subscriber on B: {(after - before) / args.idle:.1f} KiB"
+        f" (RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB)"
+    )
     now = await rate(url, None, args)
     with tempfile.TemporaryDirectory() as tmp:
         then = await rate(url, old_tree(args.before, Path(tmp)), args)
-    print(f"registrations/s through one process ({args.workers} clients, {args.seconds:.0f} s):"
-          f" without NOTIFY ({args.before}) {then:.0f}, with NOTIFY {now:.0f}"
-          f" ({(now - then) / then * 100:+.1f}%)")  # fmt: skip
+    print(
+        f"registrations/s through one process ({args.workers} clients, {args.seconds:.0f} s):"
+        f" without NOTIFY ({args.before}) {then:.0f}, with NOTIFY {now:.0f}"
+        f" ({(now - then) / then * 100:+.1f}%)"
+    )
 
 
 async def rate(url: str, src: Path | None, args: argparse.Namespace) -> float:
