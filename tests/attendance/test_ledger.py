@@ -13,6 +13,7 @@ import httpx
 from loop_live.platform.db import Database, Sql
 from tests.attendance import joined, left
 from tests.conftest import OTHER_BRAND, Tokens
+from tests.providers import join, minutes_from_now, register
 from tests.webhooks import T0, accepted, attach_call, ended, session_view, started
 
 MEMBER, OTHER, ABSENT = "member-1", "member-2", "member-3"
@@ -183,3 +184,22 @@ async def test_a_participant_event_without_a_participant_is_acknowledged_and_ign
     del event["participant"]["user_session_id"]
     assert await accepted(client, event) == "ignored"
     assert (await ledger(client, tokens, session_id))[MEMBER]["joins"] == 0
+
+
+async def test_a_join_token_keeps_a_member_off_the_no_show_list(
+    client: httpx.AsyncClient, tokens: Tokens, db: Database, new_session: Any
+) -> None:
+    session = await new_session(scheduled_at=minutes_from_now(5))
+    for member in (MEMBER, OTHER):
+        await register(client, session["id"], member)
+    assert (await join(client, session["id"])).status_code == 200  # member-1's token
+
+    counted = (await session_view(client, tokens, session["id"]))["attended_count"]
+    cid = f"livestream:{session['id']}"
+    await accepted(client, ended(cid, at(60)))
+    rows = await ledger(client, tokens, session["id"])
+
+    assert counted == 1
+    assert rows[MEMBER]["token_issued_at"] is not None
+    assert rows[MEMBER]["joins"] == 0
+    assert (rows[MEMBER]["no_show"], rows[OTHER]["no_show"]) == (False, True)
