@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 BENCH_SESSIONS ?= 1000000
 
-.PHONY: install run test test-postgres lint bench bench-smoke bench-events bench-events-smoke clean
+.PHONY: install run test test-postgres lint bench bench-smoke bench-events bench-events-smoke browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench-events: $(STAMP)
 
 bench-events-smoke: $(STAMP)
 	$(BIN)/python bench/events.py --smoke
+
+# The board's browser test drives Debian's Chromium through Playwright (no `playwright install`).
+browser:
+	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends chromium)
 
 clean:
 	rm -rf $(VENV) loop-live.db loop-live.db-wal loop-live.db-shm .pytest_cache .mypy_cache

@@ -10,6 +10,8 @@ import httpx
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 
+from loop_live.attendance import routes as attendance
+from loop_live.board import routes as board
 from loop_live.calendars import routes as calendars
 from loop_live.calls import routes as calls
 from loop_live.events import inprocess
@@ -30,6 +32,7 @@ from loop_live.platform.request_checks import check_request
 from loop_live.platform.runtime import Runtime
 from loop_live.platform.settings import Settings, load
 from loop_live.providers import build_provider
+from loop_live.realtime import routes as realtime
 from loop_live.registrations import routes as registrations
 from loop_live.series import routes as series
 from loop_live.sessions import admin_routes as admin_sessions
@@ -74,18 +77,21 @@ def create_app(settings: Settings) -> Litestar:
         *outbound.handlers,
         *series.handlers,
         *calendars.handlers,
+        *realtime.handlers,
+        *attendance.handlers,
     ]
     app = Litestar(
         route_handlers=[
             *health.handlers,
             *metrics.handlers,
             *docs.handlers,
+            *board.handlers,
             *options.handlers_for(api),
             *api,
         ],
         plugins=[docs.StrictStructs()],
         on_startup=[docs.finish],
-        lifespan=[lifespan, metrics.lifespan, inprocess.lifespan],
+        lifespan=[lifespan, realtime.lifespan, metrics.lifespan, inprocess.lifespan],
         middleware=[
             DefineMiddleware(FailureLimitMiddleware, limiter=limiter),
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"]),

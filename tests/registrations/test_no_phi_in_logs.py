@@ -18,6 +18,7 @@ import pytest
 from loop_live.platform.db import Database
 from loop_live.platform.logs import JsonFormatter
 from tests.support.app import STREAM_SECRET
+from tests.support.attendance import joined, left
 from tests.support.auth import Tokens
 from tests.support.fakes.getstream_server import (
     call_json,
@@ -58,6 +59,10 @@ async def full_flow(http: httpx.AsyncClient, tokens: Tokens) -> None:
     await join_go_live_and_leave(http, tokens, f"/v1/sessions/{session['id']}")
     admin_list = f"/v1/admin/sessions/{session['id']}/registrations"
     await call(http, 200, "GET", admin_list, tokens.admin())
+    attendance = f"/v1/admin/sessions/{session['id']}/attendance"
+    await call(http, 200, "GET", attendance, tokens.admin())
+    csv = await http.get(attendance, headers={**tokens.admin(), "Accept": "text/csv"})
+    assert csv.status_code == 200
     await leak_bait(http, tokens, session["id"])
 
 
@@ -108,8 +113,11 @@ async def join_go_live_and_leave(http: httpx.AsyncClient, tokens: Tokens, base: 
     await call(http, 200, "DELETE", f"{base}/registrations", patient)
     await call(http, 404, "DELETE", f"{base}/registrations", patient)
     provider_call = call_json(join["call_type"], join["call_id"])
+    now = datetime.now(UTC)
     for event in (
         session_started_event(provider_call, "rtc-1"),
+        joined(provider_call["cid"], PATIENT, "conn-1", now),
+        left(provider_call["cid"], PATIENT, "conn-1", now, now + timedelta(minutes=3)),
         session_ended_event(provider_call, "rtc-1"),
         recording_ready_event(provider_call["cid"], "rtc-1", url="https://cdn.example.org/r.mp4"),
     ):

@@ -31,6 +31,7 @@ TABLES = (
     "webhook_deliveries",
     "webhook_subscriptions",
     "calls",
+    "attendance_events",
     "registrations",
     "sessions",
 )

@@ -11,6 +11,7 @@ import msgspec
 
 from loop_live.platform.auth import Principal
 from loop_live.platform.db import Connection, Sql
+from loop_live.realtime import notices
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +93,4 @@ async def emit(
             "created_at": now,
         },
     )
+    await notices.announce(conn, str(event_id), brand, event, aggregate_id, payload)

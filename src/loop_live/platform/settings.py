@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     webhooks_timeout_seconds: float = Field(default=10.0, gt=0)
     webhooks_concurrency: int = Field(default=32, ge=1)
     webhooks_endpoint_concurrency: int = Field(default=4, ge=1)
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    sse_resume_window: int = Field(default=1000, ge=1)  # recent notices kept per process
 
     @field_validator("database_url")
     @classmethod

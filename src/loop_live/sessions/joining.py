@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from loop_live.attendance import service as attendance
 from loop_live.platform import ids, journal
 from loop_live.platform.auth import Principal
 from loop_live.platform.db import Connection, Database
@@ -133,6 +134,7 @@ async def record(
     _check_joinable(state, join.window, actor.now)
     role = await _role(conn, state, join.user_id)
     await repo.set_call(conn, state.id, call_cid, actor.now)
+    await attendance.token_issued(conn, actor.brand, state.id, join.user_id, actor.now)
     await journal.record(
         conn,
         actor,

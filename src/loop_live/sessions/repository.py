@@ -42,14 +42,16 @@ COLUMNS = (
     "series_id",
 )
 JSON_FIELDS = ("co_host_ids", "tags", "metadata")
-OUT_COLUMNS = (*COLUMNS, "is_registered")
+OUT_COLUMNS = (*COLUMNS, "attended_count", "is_registered")
 DEFAULT_DURATION_MINUTES = 60
+# A written row returned in the API's shape, as seen by nobody in particular (no viewer).
+RETURNING_UNVIEWED = "RETURNING " + ", ".join(OUT_COLUMNS[:-1]) + ", 0 AS is_registered"
 
 # A scalar subquery rather than EXISTS, which PostgreSQL may plan as a hash of every matching
 # registration: under a generic plan (unknown LIMIT) that was a scan of the whole table per page.
 _PROJECTION = (
     "SELECT "
-    + ", ".join(f"s.{c}" for c in COLUMNS)
+    + ", ".join(f"s.{c}" for c in (*COLUMNS, "attended_count"))
     + ", (SELECT 1 FROM registrations r WHERE r.session_id = s.id AND r.user_id = :viewer"
     " AND r.status = 'registered' LIMIT 1) IS NOT NULL AS is_registered"
 )
@@ -60,9 +62,8 @@ _INSERT = Sql(
     + ", ".join((*COLUMNS, "ends_at"))
     + ") VALUES ("
     + ", ".join(f":{c}" for c in (*COLUMNS, "ends_at"))
-    + ") RETURNING "
-    + ", ".join(COLUMNS)
-    + ", 0 AS is_registered"  # nobody has registered for a session that did not exist
+    + ") "
+    + RETURNING_UNVIEWED  # nobody has registered for a session that did not exist
 )
 _SET_CALL = Sql(
     "UPDATE sessions SET stream_call_id = :cid, updated_at = :now"

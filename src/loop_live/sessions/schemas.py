@@ -93,6 +93,7 @@ class Session(msgspec.Struct, kw_only=True):
     metadata: Metadata
     registered_count: int
     waitlist_count: int
+    attended_count: int  # registrations the provider saw join (SPEC §14)
     is_registered: bool
     created_at: datetime
     updated_at: datetime

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from loop_live.attendance import provider as attendance
 from loop_live.platform import instants
 from loop_live.platform.errors import ValidationFailed
 from loop_live.platform.strict_body import check_document
@@ -30,16 +31,27 @@ class ProviderEvent:
     call_cid: str | None
     occurred_at: datetime
     recording_url: str | None
+    participant: attendance.Participant | None = None
 
 
 def parse(payload: Any, received_at: datetime) -> ProviderEvent:
     kind = _kind(payload)
     call_cid = payload.get("call_cid")
-    if kind in HANDLED and not _bounded_text(call_cid, MAX_CID):
+    if kind in (*HANDLED, *attendance.EVENTS) and not _bounded_text(call_cid, MAX_CID):
         raise Unusable(f"{kind} needs a string call_cid of at most {MAX_CID} characters")
     url = _recording_url(payload) if kind == RECORDING else None
     occurred_at = instant(payload.get("created_at"), received_at)
-    return ProviderEvent(kind, call_cid if isinstance(call_cid, str) else None, occurred_at, url)
+    cid = call_cid if isinstance(call_cid, str) else None
+    return ProviderEvent(kind, cid, occurred_at, url, _participant(kind, payload, occurred_at))
+
+
+def _participant(kind: str, payload: Any, at: datetime) -> attendance.Participant | None:
+    if kind not in attendance.EVENTS:
+        return None
+    try:
+        return attendance.read(kind, payload, at, lambda value: instant(value, at))
+    except ValueError as exc:
+        raise Unusable(str(exc)) from None
 
 
 def _kind(payload: Any) -> str:

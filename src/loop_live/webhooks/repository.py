@@ -11,7 +11,7 @@ from datetime import datetime
 
 from loop_live.platform.db import Connection, Row, Sql
 from loop_live.platform.db.sql import SqlCache
-from loop_live.sessions.repository import COLUMNS as SESSION_COLUMNS
+from loop_live.sessions.repository import RETURNING_UNVIEWED
 
 _CLAIM = Sql(
     "INSERT INTO webhook_inbox (webhook_id, brand_id, event_type, call_cid, received_at)"
@@ -41,8 +41,7 @@ _RECORDING = (
     " OR (recording_ready_at = :at AND recording_url < :url))"
 )
 # A changed session comes back as the API shows it to nobody in particular (the provider).
-_SESSION_OUT = " AND status <> 'cancelled' RETURNING " + ", ".join(SESSION_COLUMNS)
-_SESSION_OUT += ", 0 AS is_registered"
+_SESSION_OUT = " AND status <> 'cancelled' " + RETURNING_UNVIEWED
 _UPDATES = {
     ("sessions", "start"): Sql("UPDATE sessions" + _START + _SESSION_OUT),
     ("sessions", "end"): Sql("UPDATE sessions" + _END + _SESSION_OUT),

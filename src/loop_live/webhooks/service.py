@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
+from loop_live.attendance import service as attendance
 from loop_live.platform import journal
 from loop_live.platform.auth import Principal
 from loop_live.platform.clock import utcnow
@@ -48,6 +50,10 @@ async def apply(
     if not await repo.claim(conn, webhook_id, brand, event.type, event.call_cid, now):
         return "duplicate"
     change = _CHANGES.get(event.type)
+    if session is not None and event.participant is not None:
+        session_id = uuid.UUID(str(session["id"]))
+        seen = await attendance.participant(conn, brand, session_id, event.participant, now)
+        return "applied" if seen else "duplicate"
     if target is None or change is None:
         return "ignored"
     actor = Actor(Principal(f"provider:{provider}", frozenset(), brand), brand, webhook_id, now)
@@ -75,6 +81,8 @@ async def _journal(
     name = _SESSION_EVENTS.get((before["status"], session["status"]))
     if event.type == RECORDING:
         name = session_words.RECORDING_READY
+    if name == attendance.ENDED:
+        await attendance.recorded(conn, actor, session)
     await journal.record(
         conn,
         actor,

@@ -31,6 +31,9 @@ class Connection(Protocol):
     async def copy(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> None: ...
+    async def notify(self, channel: str, payload: str) -> None:
+        """Announce `payload` to the channel's listeners once (and only if) this commits."""
+        ...
 
 
 class Database(Protocol):

@@ -95,6 +95,10 @@ class PostgresConnection:
     async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
 
+    async def notify(self, channel: str, payload: str) -> None:
+        # Inside the transaction: PostgreSQL delivers it on commit, drops it on rollback.
+        await self.raw.execute("SELECT pg_notify($1, $2)", channel, payload)
+
 
 class PostgresDatabase:
     """Every wait is bounded: a pool slot, a new connection, a statement, a row lock. Whatever

@@ -54,6 +54,7 @@ sessions = sa.Table(
     sa.Column("max_participants", sa.Integer(), nullable=False),
     sa.Column("registered_count", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("waitlist_count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("attended_count", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("co_host_ids", Json, nullable=False),
     sa.Column("cover_image_url", sa.Text()),
     sa.Column("tags", Json, nullable=False),
@@ -318,4 +319,20 @@ reminders_sent = sa.Table(
     sa.Column("offset_minutes", sa.Integer(), primary_key=True),
     sa.Column("scheduled_at", When, nullable=False),
     sa.Column("sent_at", When, nullable=False),
+)
+
+attendance_events = sa.Table(
+    "attendance_events",
+    metadata,
+    sa.Column("id", Uuid, primary_key=True),
+    _brand(index=False),
+    sa.Column("session_id", Uuid, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("connection_id", sa.String(255), nullable=False),
+    sa.Column("at", When, nullable=False),
+    sa.Column("created_at", When, nullable=False),
+    sa.CheckConstraint("kind IN ('joined', 'left', 'token')", name="kind"),
+    sa.UniqueConstraint("session_id", "kind", "connection_id", name="uq_attendance_events_event"),
+    sa.Index("ix_attendance_events_session_user", "session_id", "user_id"),
 )

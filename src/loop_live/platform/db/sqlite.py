@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from loop_live.platform.db.faults import DatabaseLimits, sqlite_faults
 from loop_live.platform.db.sql import Sql
 
 _EMPTY: Params = {}
+Listener = Callable[[str, str], None]
 log = logging.getLogger("loop_live.db")
 
 
@@ -72,6 +73,7 @@ class SqliteConnection:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.raw = conn
+        self.notices: list[tuple[str, str]] = []
 
     async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
         # closed even when a row fails to load: an open cursor would pin its read snapshot
@@ -98,6 +100,9 @@ class SqliteConnection:
         names = ", ".join(columns)
         await self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
+    async def notify(self, channel: str, payload: str) -> None:
+        self.notices.append((channel, payload))
+
 
 class SqliteDatabase:
     """Readers run concurrently under WAL; writes queue on one connection in this process.
@@ -118,6 +123,7 @@ class SqliteDatabase:
         self._write_lock = asyncio.Lock()
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all: list[aiosqlite.Connection] = []
+        self.listeners: list[Listener] = []  # called with each notice after its commit
 
     @classmethod
     async def open(cls, url: str, readers: int, limits: DatabaseLimits) -> SqliteDatabase:
@@ -148,12 +154,19 @@ class SqliteDatabase:
         with sqlite_faults():
             async with self._writer_turn():
                 await _run(self._writer, "BEGIN IMMEDIATE")
+                conn = SqliteConnection(self._writer)
                 try:
-                    yield SqliteConnection(self._writer)
+                    yield conn
                     await _run(self._writer, "COMMIT")
                 except BaseException:
                     await self._rollback()
                     raise
+        self._announce(conn.notices)
+
+    def _announce(self, notices: list[tuple[str, str]]) -> None:
+        for channel, payload in notices:
+            for listener in self.listeners:
+                listener(channel, payload)
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:

@@ -1,0 +1,1 @@
+"""The live board (SPEC §14): a page and a little JavaScript, served by the service itself."""
