@@ -16,6 +16,7 @@ from loop_live.platform.settings import Settings
 from loop_live.worker import WorkerContext
 from tests.support.app import make_settings
 from tests.support.auth import Tokens
+from tests.support.journal import outbox_types
 from tests.support.providers import getstream_app, join, minutes_from_now, stored_call
 from tests.support.sessions import session_body
 
@@ -24,17 +25,6 @@ from tests.support.sessions import session_body
 async def ctx(db: Database, settings: Settings) -> AsyncIterator[WorkerContext]:
     async with httpx.AsyncClient() as http:
         yield WorkerContext(db, settings, http)
-
-
-async def events_of(db: Database, aggregate: str) -> list[str]:
-    async with db.read() as conn:
-        rows = await conn.fetch(
-            Sql(
-                "SELECT event_type FROM outbox_events WHERE aggregate_id = :id ORDER BY created_at"
-            ),
-            {"id": aggregate},
-        )
-    return [str(row["event_type"]) for row in rows]
 
 
 async def audit_actors(db: Database, entity: str) -> list[str]:
@@ -59,9 +49,10 @@ async def test_stale_sessions_end_once_even_with_two_workers(
     assert body["status"] == "ended"
     assert body["started_at"] is None
     assert body["ended_at"].startswith("2020-01-01T11:00:00")
-    assert await events_of(db, stale["id"]) == [
+    assert await outbox_types(db, stale["id"]) == [
         "live.session.created.v1",
         "live.session.ended.v1",
+        "live.attendance.recorded.v1",
     ]
     assert "provider:worker session.call.session_ended" in await audit_actors(db, stale["id"])
     for other in (recent, upcoming):  # within LIVE_STALE_SESSION_HOURS of their end: untouched
@@ -95,7 +86,7 @@ async def test_reconciler_applies_what_the_provider_says_once(
         async with httpx.AsyncClient() as http:
             ctx = WorkerContext(db, worker_settings, http)
             await jobs.reconcile(ctx)  # the provider has no session running yet: nothing
-            assert await events_of(db, session_id) == ["live.session.created.v1"]
+            assert await outbox_types(db, session_id) == ["live.session.created.v1"]
 
             fake.calls[cid]["current_session_id"] = "provider-session-1"
             await asyncio.gather(jobs.reconcile(ctx), jobs.reconcile(ctx))
@@ -106,10 +97,11 @@ async def test_reconciler_applies_what_the_provider_says_once(
 
         session = (await client.get(f"/v1/sessions/{session_id}", headers=Tokens()())).json()
     assert session["status"] == "ended"
-    assert await events_of(db, session_id) == [
+    assert await outbox_types(db, session_id) == [
         "live.session.created.v1",
         "live.session.started.v1",
         "live.session.ended.v1",
+        "live.attendance.recorded.v1",
     ]
 
 
@@ -118,4 +110,4 @@ async def test_reconciler_with_the_local_provider_changes_nothing(
 ) -> None:
     session = await new_session(scheduled_at=minutes_from_now(-5))
     await jobs.reconcile(ctx)
-    assert await events_of(db, session["id"]) == ["live.session.created.v1"]
+    assert await outbox_types(db, session["id"]) == ["live.session.created.v1"]

@@ -38,7 +38,7 @@ async def outbox_types(db: Database, aggregate_id: str) -> list[str]:
     async with db.read() as conn:
         rows = await conn.fetch(
             Sql("SELECT event_type FROM outbox_events WHERE aggregate_id = :id"
-                " ORDER BY created_at, event_type"),
+                " ORDER BY created_at, id"),  # the order the dispatcher delivers
             {"id": aggregate_id},
         )  # fmt: skip
     return [row["event_type"] for row in rows]

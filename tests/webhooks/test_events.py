@@ -27,7 +27,7 @@ CREATED = "live.session.created.v1"
 STARTED = "live.session.started.v1"
 ENDED = "live.session.ended.v1"
 RECORDING = "live.recording.ready.v1"
-ATTENDANCE = "live.attendance.recorded.v1"  # with ENDED, in the same instant
+ATTENDANCE = "live.attendance.recorded.v1"  # right after ENDED, in the same transaction
 VIDEO = "https://cdn.invalid/recordings/session.mp4"
 
 
@@ -64,7 +64,7 @@ async def test_session_ended_ends_the_session_at_the_event_time(
         T0,
         T0 + timedelta(minutes=55),
     )
-    assert await outbox_types(db, session_id) == [CREATED, STARTED, ATTENDANCE, ENDED]
+    assert await outbox_types(db, session_id) == [CREATED, STARTED, ENDED, ATTENDANCE]
 
 
 async def test_recording_ready_publishes_the_recording_url(
@@ -77,7 +77,7 @@ async def test_recording_ready_publishes_the_recording_url(
 
     view = await session_view(client, tokens, session_id)
     assert (view["status"], view["recording_url"]) == ("ended", VIDEO)
-    assert await outbox_types(db, session_id) == [CREATED, ATTENDANCE, ENDED, RECORDING]
+    assert await outbox_types(db, session_id) == [CREATED, ENDED, ATTENDANCE, RECORDING]
 
 
 async def test_late_delivery_of_an_older_recording_changes_and_publishes_nothing(
@@ -225,7 +225,7 @@ async def test_ended_session_never_goes_back_to_live(
 
     view = await session_view(client, tokens, session_id)
     assert (view["status"], instant(view["ended_at"])) == ("ended", T0 + timedelta(hours=1))
-    assert await outbox_types(db, session_id) == [CREATED, STARTED, ATTENDANCE, ENDED]
+    assert await outbox_types(db, session_id) == [CREATED, STARTED, ENDED, ATTENDANCE]
 
 
 async def test_cancelled_session_ignores_provider_events(
@@ -264,4 +264,4 @@ async def test_started_and_ended_are_published_once_however_many_provider_sessio
         T0,
         T0 + timedelta(minutes=50),
     )
-    assert await outbox_types(db, session_id) == [CREATED, STARTED, ATTENDANCE, ENDED]
+    assert await outbox_types(db, session_id) == [CREATED, STARTED, ENDED, ATTENDANCE]

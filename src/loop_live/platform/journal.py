@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from loop_live.platform import event_ids
 from loop_live.platform.auth import Principal
 from loop_live.platform.db import Connection, Sql
 from loop_live.realtime import notices
@@ -74,7 +75,7 @@ async def record(
 async def emit(
     conn: Connection, brand: str, event: str, aggregate_id: str, payload: Any, now: datetime
 ) -> None:
-    event_id = uuid.uuid4()
+    event_id = event_ids.next()
     envelope = {
         "id": str(event_id),
         "type": event,

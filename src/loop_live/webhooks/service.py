@@ -81,8 +81,6 @@ async def _journal(
     name = _SESSION_EVENTS.get((before["status"], session["status"]))
     if event.type == RECORDING:
         name = session_words.RECORDING_READY
-    if name == attendance.ENDED:
-        await attendance.recorded(conn, actor, session)
     await journal.record(
         conn,
         actor,
@@ -92,3 +90,5 @@ async def _journal(
         event=name,
         payload=session,
     )
+    if name == attendance.ENDED:  # after the session's own event: the outbox keeps this order
+        await attendance.recorded(conn, actor, session)

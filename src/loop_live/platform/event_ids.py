@@ -1,0 +1,33 @@
+"""Outbox event ids that sort in the order this process wrote them (the UUIDv7 layout).
+
+The events of one transaction share its `created_at`, and the dispatcher delivers an
+aggregate's events in `(created_at, id)` order: random ids would let a session's
+`ended` and the `attendance.recorded` written after it leave in either order.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+
+_VERSION_7 = 0x7 << 76
+_VARIANT = 0b10 << 62
+_lock = threading.Lock()
+_last = 0
+
+
+def next() -> uuid.UUID:
+    """A fresh id, greater than every id this process made before."""
+    global _last
+    candidate = (
+        (time.time_ns() // 1_000_000) << 80
+        | _VERSION_7
+        | secrets.randbits(12) << 64
+        | _VARIANT
+        | secrets.randbits(62)
+    )
+    with _lock:
+        _last = max(candidate, _last + 1)
+        return uuid.UUID(int=_last)
