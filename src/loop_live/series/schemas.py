@@ -8,21 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from loop_live.platform.instants import Instant
-from loop_live.sessions.schemas import (
-    Capacity,
-    Category,
-    CoHosts,
-    Description,
-    Kind,
-    Metadata,
-    Minutes,
-    SessionCreate,
-    Slug,
-    Tags,
-    Title,
-    Url,
-)
+from loop_live.sessions.schemas import SessionCreate, SessionPatch
 
 Rule = Annotated[str, Meta(min_length=1, max_length=500)]
 Zone = Annotated[str, Meta(min_length=1, max_length=64)]
@@ -49,25 +35,13 @@ class SeriesCreate(SessionCreate, forbid_unknown_fields=True, kw_only=True):
     timezone: Zone
 
 
-class SeriesPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SeriesPatch(SessionPatch, forbid_unknown_fields=True, kw_only=True):
     """All future occurrences, or with `from_session_id` that occurrence and the following ones
     (the series splits). Occurrences edited on their own keep their changes."""
 
     from_session_id: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
     rrule: Rule | UnsetType = UNSET
     timezone: Zone | UnsetType = UNSET
-    scheduled_at: Instant | UnsetType = UNSET
-    title: Title | UnsetType = UNSET
-    description: Description | UnsetType = UNSET
-    community_slug: Slug | UnsetType | None = UNSET
-    max_participants: Capacity | UnsetType = UNSET
-    duration_minutes: Minutes | UnsetType = UNSET
-    co_host_ids: CoHosts | UnsetType = UNSET
-    cover_image_url: Url | UnsetType | None = UNSET
-    tags: Tags | UnsetType = UNSET
-    kind: Kind | UnsetType = UNSET
-    category: Category | UnsetType = UNSET
-    metadata: Metadata | UnsetType = UNSET
 
 
 class Series(msgspec.Struct, kw_only=True):
