@@ -62,6 +62,7 @@ def start_worker(url: str, nats_url: str, stream: str, prefix: str) -> subproces
     env.update(
         LIVE_DATABASE_URL=url, LIVE_NATS_URL=nats_url, LIVE_NATS_STREAM=stream,
         LIVE_NATS_SUBJECT_PREFIX=prefix, LIVE_AUTH_SECRET=SECRET, LIVE_STREAM_API_SECRET=SECRET,
+        LIVE_WEBHOOKS_SECRET_KEY=SECRET,
         LIVE_CURSOR_SECRET=SECRET, LIVE_OUTBOX_POLL_SECONDS="0.05", LIVE_LOG_LEVEL="WARNING",
     )  # fmt: skip
     return subprocess.Popen([str(CLI), "worker", "--interval", "3600"], env=env)

@@ -45,6 +45,7 @@ def env(url: str, src: Path | None = None) -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith("LIVE_")}
     out.update({f"LIVE_RATE_LIMIT_{name}": "0" for name in OFF})
     out.update(LIVE_DATABASE_URL=url, LIVE_AUTH_SECRET=SECRET, LIVE_STREAM_API_SECRET=SECRET)
+    out.update(LIVE_WEBHOOKS_SECRET_KEY=SECRET)
     out.update(LIVE_SSE_HEARTBEAT_SECONDS="30", LIVE_LOG_LEVEL="WARNING")
     if src is not None:
         out["PYTHONPATH"] = str(src)

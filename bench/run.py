@@ -561,6 +561,7 @@ def server_env(a: argparse.Namespace, auth_secret: str) -> dict[str, str]:
         "LIVE_AUTH_MODE": "dev",
         "LIVE_AUTH_SECRET": auth_secret,
         "LIVE_STREAM_API_SECRET": secrets.token_hex(20),
+        "LIVE_WEBHOOKS_SECRET_KEY": secrets.token_hex(20),
         "LIVE_LOG_LEVEL": "WARNING",
         # wrk sends every request with one token: the per-client limits would answer 429.
         "LIVE_RATE_LIMIT_READS": "0",
