@@ -20,8 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
@@ -34,30 +34,18 @@ from sqlalchemy.engine import make_url
 from load import Result, measure
 from loop_live.demo import generator
 from loop_live.platform.auth.verifiers import mint_dev_token
-from loop_live.platform.clock import utcnow
 from loop_live.platform.cursor import CursorCodec
-from loop_live.platform.db import DatabaseLimits, Row, Sql
-from loop_live.platform.db.database import Dialect, Params
 from loop_live.platform.db.migrate import MIGRATIONS, upgrade
-from loop_live.platform.db.postgres import PostgresDatabase, asyncpg_dsn
+from loop_live.platform.db.postgres import asyncpg_dsn
 from loop_live.sessions import listing
-from loop_live.sessions import repository as repo
+from plans import BRAND, PAGE, VIEWER, Check, list_statement, plan_shapes, print_plans, server_like
 
 HOST = "127.0.0.1"
 DEFAULT_URL = f"postgresql+asyncpg://postgres@{HOST}:5432/loop_live_bench"
-BRAND, VIEWER = "loop-health", "bench-member"
 STRICT_FROM = 100_000  # below this many sessions the run is a smoke test: ratios only warn
-LIST_FLOOR, DEEP_MARGIN, DEEP_FRACTION, PAGE = 0.05, 0.8, 0.8, 20
-READ_LIMIT = 2_000  # session rows a plan may visit for one page before it counts as a scan
+LIST_FLOOR, DEEP_MARGIN, DEEP_FRACTION = 0.05, 0.8, 0.8
 LIST_PATH = "/v1/live/sessions"
 LOOP_LIVE = shutil.which("loop-live", path=str(Path(sys.executable).parent)) or "loop-live"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    problem: str | None  # None: passed
-    binding: bool = True  # False: only ever a warning
 
 
 @dataclass(frozen=True)
@@ -105,7 +93,7 @@ def _fresh(marker: dict[str, Any] | None, wanted: str, max_age_h: float) -> bool
 
 
 async def _count(url: str) -> int:
-    async with _server_like(url) as conn:
+    async with server_like(url) as conn:
         return int(await conn.fetchval("SELECT count(*) FROM sessions"))
 
 
@@ -152,55 +140,7 @@ async def _load(url: str, sessions: int, env: dict[str, str]) -> None:
     )
 
 
-# --- the list statements, exactly as the repository builds them -----------------------------
-
-
-class _Capture:
-    """A Connection that records the statement `repository.page` would run."""
-
-    dialect: Dialect = "postgresql"
-    row_lock = " FOR UPDATE"
-
-    def __init__(self) -> None:
-        self.sql: tuple[Sql, dict[str, Any]] | None = None
-
-    async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
-        self.sql = (sql, dict(params or {}))
-        return []
-
-    async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None:
-        raise NotImplementedError
-
-    async def fetchval(self, sql: Sql, params: Params | None = None) -> Any:
-        raise NotImplementedError
-
-    async def execute(self, sql: Sql, params: Params | None = None) -> int:
-        raise NotImplementedError
-
-    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-
-async def list_statement(
-    params: listing.ListParams, codec: CursorCodec, **overrides: Any
-) -> tuple[str, list[Any]]:
-    """The page query's asyncpg text and arguments (`limit=None` drops the LIMIT)."""
-    capture = _Capture()
-    await repo.page(capture, listing.build_query(params, codec, utcnow()))
-    assert capture.sql is not None
-    sql, values = capture.sql
-    return sql.args({**values, **overrides})
-
-
-@asynccontextmanager
-async def _server_like(url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection opened as the server opens its own (plan cache mode, JIT, time zone)."""
-    db = await PostgresDatabase.open(url, 1, DatabaseLimits())
-    try:
-        async with db.read() as conn:
-            yield conn.raw
-    finally:
-        await db.close()
+# --- positions in the data ---------------------------------------------------------------
 
 
 async def position(
@@ -208,7 +148,7 @@ async def position(
 ) -> tuple[int, int, str]:
     """The query's row count, and a cursor DEEP_FRACTION of the way through (at offset)."""
     text, args = await list_statement(params, codec, limit=None)
-    async with _server_like(url) as conn:
+    async with server_like(url) as conn:
         total = int(await conn.fetchval(f"SELECT count(*) FROM ({text}) q", *args))
         offset = min(int(total * DEEP_FRACTION), total - 2 * PAGE - 1)  # room for two pages
         row = await conn.fetchrow(
@@ -220,104 +160,6 @@ async def position(
     if row is None or offset < 0:
         raise SystemExit(f"{total} rows for {params}: too few for a deep page")
     return offset, total, codec.encode([row["scheduled_at"].isoformat(), str(row["id"])])
-
-
-# --- EXPLAIN ------------------------------------------------------------------------------
-
-
-def _literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text.replace("'", "''") + "'"
-
-
-async def explain(url: str, params: listing.ListParams, codec: CursorCodec) -> dict[str, Any]:
-    """Plans of the page query: `custom` (planned for these values, as EXPLAIN does) and
-    `generic` (what a prepared statement runs under plan_cache_mode=force_generic_plan)."""
-    text, args = await list_statement(params, codec)
-    analyze = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
-    async with _server_like(url) as conn:
-        custom = await conn.fetchval(analyze + text, *args)
-        await conn.execute("SET plan_cache_mode = force_generic_plan")
-        await conn.execute(f"PREPARE bench_page AS {text}")
-        execute = f"EXECUTE bench_page({', '.join(_literal(a) for a in args)})"
-        generic = await conn.fetchval(analyze + execute)
-    return {"custom": json.loads(custom)[0], "generic": json.loads(generic)[0]}
-
-
-async def server_settings(url: str) -> str:
-    async with _server_like(url) as conn:
-        rows = await conn.fetch(
-            "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name",
-            ["plan_cache_mode", "jit", "shared_buffers", "work_mem"],
-        )
-    return ", ".join(f"{r['name']}={r['setting']}" for r in rows)
-
-
-def _kids(node: dict[str, Any]) -> list[dict[str, Any]]:
-    kids: list[dict[str, Any]] = node.get("Plans", [])
-    return kids
-
-
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in _kids(node):
-        yield from _nodes(child)
-
-
-def plan_problem(plan: dict[str, Any]) -> str | None:
-    """Why a plan is not the one we want (None: every table read through an index, no sort)."""
-    if "JIT" in plan:
-        return f"JIT compiles {plan['JIT'].get('Functions')} functions per execution"
-    for node in _nodes(plan["Plan"]):
-        kind = node["Node Type"]
-        sorted_rows = sum(c.get("Actual Rows", 0) * c.get("Actual Loops", 1) for c in _kids(node))
-        if "Sort" in kind and sorted_rows > PAGE + 1:  # re-sorting one page is harmless
-            return f"{kind} of {sorted_rows} rows on {node.get('Sort Key')}"
-        if "Relation Name" in node and "Index" not in kind:
-            return f"{kind} on {node['Relation Name']}"
-    if (read := rows_read(plan)) > READ_LIMIT:
-        return f"reads {read:,} sessions for one page"
-    return None
-
-
-def rows_read(plan: dict[str, Any]) -> int:
-    """Session rows the scans visited: the page, and whatever their filters threw away."""
-    return sum(
-        (n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * n.get("Actual Loops", 1)
-        for n in _nodes(plan["Plan"])
-        if n.get("Relation Name") == "sessions"
-    )
-
-
-def render_plan(node: dict[str, Any], depth: int = 0) -> Iterator[str]:
-    pad = "    " + "  " * depth
-    label = node["Node Type"]
-    if "Index Name" in node:
-        label += f" using {node['Index Name']}"
-    if "Relation Name" in node:
-        label += f" on {node['Relation Name']}"
-    yield (
-        f"{pad}{label}  rows={node.get('Actual Rows')} loops={node.get('Actual Loops')}"
-        f" time={node.get('Actual Total Time')} ms buffers hit={node.get('Shared Hit Blocks')}"
-        f" read={node.get('Shared Read Blocks')}"
-    )
-    for key in ("Index Cond", "Filter", "Rows Removed by Filter", "Heap Fetches"):
-        if key in node:
-            yield f"{pad}    {key}: {node[key]}"
-    for child in _kids(node):
-        yield from render_plan(child, depth + 1)
-
-
-def summarize_plan(plan: dict[str, Any]) -> str:
-    indexes = sorted({n["Index Name"] for n in _nodes(plan["Plan"]) if "Index Name" in n})
-    return (
-        f"{', '.join(indexes) or 'no index'}; {plan_problem(plan) or 'no sort'};"
-        f" {rows_read(plan):,} sessions read;"
-        f" {plan['Planning Time']:.2f} ms planning + {plan['Execution Time']:.2f} ms execution,"
-        f" {plan['Plan'].get('Shared Hit Blocks', 0)} buffers hit"
-    )
 
 
 # --- the server ---------------------------------------------------------------------------
@@ -449,37 +291,6 @@ def _median(results: list[Result]) -> Result:
     )
 
 
-def plan_shapes(targets: Sequence[Target]) -> list[tuple[str, listing.ListParams, bool]]:
-    """The measured list queries (binding), and other filters whose plans only warn."""
-    base = listing.ListParams(brand=BRAND, viewer=VIEWER, limit=PAGE)
-    others = {
-        "no filter": base,
-        "kind": replace(base, kind="office_hours"),
-        "two statuses": replace(base, status="scheduled,live"),
-        "host, upcoming": replace(base, host_id="host-007", upcoming="true"),
-        "community, upcoming": replace(base, community_id="community-03", upcoming="true"),
-        "month": replace(base, month=utcnow().strftime("%Y-%m"), tz="Europe/Paris"),
-    }
-    measured = [(t.name, t.params, True) for t in targets if t.params is not None]
-    return measured + [(f"(plan only) list, {k}", v, False) for k, v in others.items()]
-
-
-def print_plans(
-    url: str, shapes: Sequence[tuple[str, listing.ListParams, bool]], codec: CursorCodec, full: bool
-) -> list[Check]:
-    """EXPLAIN (ANALYZE, BUFFERS) each list query, and check what each plan reads."""
-    checks: list[Check] = []
-    print(f"\nquery plans (EXPLAIN ANALYZE, BUFFERS; {asyncio.run(server_settings(url))}):")
-    for name, params, binding in shapes:
-        for mode, plan in asyncio.run(explain(url, params, codec)).items():
-            print(f"  {name} [{mode}]: {summarize_plan(plan)}")
-            if full:
-                print("\n".join(render_plan(plan["Plan"])))
-            title = f"{name} [{mode}] reads an index, no sort, few rows"
-            checks.append(Check(title, plan_problem(plan), binding))
-    return checks
-
-
 def ratio_checks(targets: Sequence[Target], results: dict[str, Result]) -> list[Check]:
     hello = results[targets[0].name].requests_per_s
     checks: list[Check] = []
@@ -586,7 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         targets = [Target("hello world (GET /healthz)", "/healthz")]
         targets += list_targets(a.database_url, client, codec)
         check_responses(client, targets)
-        checks = print_plans(a.database_url, plan_shapes(targets), codec, a.show_plans)
+        measured = [(t.name, t.params) for t in targets if t.params is not None]
+        checks = print_plans(a.database_url, plan_shapes(measured), codec, a.show_plans)
         print(
             f"\nwrk: {a.connections} connections, {a.rounds} x {a.duration:g} s rounds"
             f" (+{a.warmup:g} s warm-up); {os.cpu_count()} cores for wrk, server and PostgreSQL"
