@@ -9,6 +9,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+import msgspec
+
 from loop_live.platform import instants
 from loop_live.platform.clock import month_window, utcnow
 from loop_live.platform.cursor import CursorCodec
@@ -56,8 +58,9 @@ async def page(
 ) -> dict[str, Any]:
     rows = list(await repo.page(conn, query))
     size = page_limit(limit)
+    sessions = "[" + ",".join(row["document"] for row in rows[:size]) + "]"
     return {
-        "sessions": [repo.session_json(row) for row in rows[:size]],
+        "sessions": msgspec.Raw(sessions.encode()),
         "next_cursor": next_cursor(cursors, rows, size),
     }
 

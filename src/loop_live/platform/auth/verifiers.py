@@ -11,11 +11,13 @@ import httpx
 import jwt
 
 from loop_live.platform.auth.principal import Principal
+from loop_live.platform.auth.verified import VerifiedTokens
 from loop_live.platform.errors import InvalidToken, Unauthenticated, Unavailable
 from loop_live.platform.settings import Settings
 
 _LEEWAY_SECONDS = 30
 _REFETCH_SECONDS = 5
+_DEV_CACHE_SECONDS = 300
 
 
 class Verifier(Protocol):
@@ -49,8 +51,11 @@ def _decode_failure(exc: jwt.PyJWTError) -> Exception:
 class DevVerifier:
     def __init__(self, secret: str) -> None:
         self._secret = secret
+        self._verified = VerifiedTokens(_DEV_CACHE_SECONDS, _LEEWAY_SECONDS)
 
     async def verify(self, token: str) -> Principal:
+        if (known := self._verified.get(token)) is not None:
+            return known
         try:
             claims = jwt.decode(
                 token,
@@ -61,7 +66,7 @@ class DevVerifier:
             )
         except jwt.PyJWTError as exc:
             raise _decode_failure(exc) from exc
-        return Principal.from_claims(claims)
+        return self._verified.keep(token, claims, Principal.from_claims(claims))
 
 
 class JwksVerifier:
@@ -77,8 +82,11 @@ class JwksVerifier:
         self._http = http
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = self._attempted_at = float("-inf")
+        self._verified = VerifiedTokens(self._ttl, _LEEWAY_SECONDS)
 
     async def verify(self, token: str) -> Principal:
+        if (known := self._verified.get(token)) is not None:
+            return known
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -96,7 +104,7 @@ class JwksVerifier:
             )
         except jwt.PyJWTError as exc:
             raise _decode_failure(exc) from exc
-        return Principal.from_claims(claims)
+        return self._verified.keep(token, claims, Principal.from_claims(claims))
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         now = time.monotonic()

@@ -1,5 +1,6 @@
 """Storage: one async interface over PostgreSQL (asyncpg) and SQLite (aiosqlite)."""
 
+from loop_live.platform.db import json_text
 from loop_live.platform.db.database import Connection, Database, Row, returning
 from loop_live.platform.db.engines import open_database
 from loop_live.platform.db.faults import DatabaseLimits, DatabaseUnavailable, UnstorableValue
@@ -13,6 +14,7 @@ __all__ = [
     "Row",
     "Sql",
     "UnstorableValue",
+    "json_text",
     "open_database",
     "returning",
 ]

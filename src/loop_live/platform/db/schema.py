@@ -67,6 +67,8 @@ sessions = sa.Table(
     sa.Column("series_slot", When),
     sa.Column("series_detached", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("sequence", sa.Integer(), nullable=False, server_default="0"),
+    # The session as the API's JSON, kept by a trigger (migration 0009): the list's rows.
+    sa.Column("document", sa.Text(), nullable=False, server_default=""),
     sa.CheckConstraint(one_of("status", session_words.STATUSES), name="status"),
     sa.CheckConstraint(one_of("kind", session_words.KINDS), name="kind"),
     sa.Index("ux_sessions_series_slot", "series_id", "series_slot", unique=True),
