@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
+from litestar.types import ASGIApp
 
 from loop_live.attendance import routes as attendance
 from loop_live.board import routes as board
@@ -17,7 +19,7 @@ from loop_live.calls import routes as calls
 from loop_live.events import inprocess
 from loop_live.outbound import routes as outbound
 from loop_live.platform import docs, health, logs, metrics, observe, options
-from loop_live.platform.auth.middleware import BearerAuthMiddleware, scope_guard
+from loop_live.platform.auth.middleware import BearerAuthMiddleware
 from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
 from loop_live.platform.db import open_database
@@ -61,6 +63,7 @@ def create_app(settings: Settings) -> Litestar:
                 cursors=CursorCodec(settings.cursor_key()),
                 provider=provider,
             )
+            log.info("application started")
             try:
                 yield
             finally:
@@ -97,7 +100,6 @@ def create_app(settings: Settings) -> Litestar:
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"]),
             DefineMiddleware(ClientLimitMiddleware, limiter=limiter),
         ],
-        guards=[scope_guard],
         exception_handlers={Exception: handle_exception},
         before_request=check_request,
         openapi_config=docs.openapi_config,
@@ -107,8 +109,11 @@ def create_app(settings: Settings) -> Litestar:
     return observe.install(app, access_log=settings.access_log)
 
 
-def app_from_environment() -> Litestar:
-    """Factory for `uvicorn --factory` and worker processes: settings read once, here."""
+def app_from_environment() -> ASGIApp:
+    """The factory `serve` hands its server processes: settings read once, here. The client
+    address comes from X-Forwarded-For only when the peer is a trusted proxy."""
     settings = load()
     logs.setup(settings.log_format, settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    proxied: ASGIApp = wrap_asgi_with_proxy_headers(app, settings.forwarded_allow_ips)
+    return proxied

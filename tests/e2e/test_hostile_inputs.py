@@ -131,7 +131,7 @@ async def test_hostile_requests_get_the_envelope_and_good_writes_follow(
             assert status in (200, 400), (name, status, body[:300])
             _envelope(name, status, headers, body)
 
-        # Raw non-ASCII bytes in the request target never reach the app: uvicorn's parser
+        # Raw non-ASCII bytes in the request target never reach the app: the server's parser
         # answers a plain-text 400 itself (recorded in docs/decisions.md).
         raw_target = http_request("GET", "/v1/live/sessions?cursor=été".encode(), auth)
         assert raw_exchange(base, raw_target)[0] == 400

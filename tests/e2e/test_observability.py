@@ -74,7 +74,7 @@ def test_metrics_are_merged_across_workers_and_start_from_zero_each_run(
     assert {sample(text, "live_http_requests_total", **HEALTH) for text in texts} == {30.0}
     assert len(_pids(texts[-1])) == 2, texts[-1]
     lines = json_lines(tmp_path / "two.log")
-    assert sum(line["message"] == "Application startup complete." for line in lines) == 2
+    assert sum(line["message"] == "application started" for line in lines) == 2
 
     with launched(env, tmp_path / "one.log", "--workers", "1") as (_, base):
         for _ in range(3):
@@ -132,7 +132,7 @@ async def test_sigterm_lets_an_in_flight_join_finish_then_closes_the_pool(
     assert took < GRACE, took
     messages = [line["message"] for line in json_lines(log)]
     assert "database pool closed" in messages
-    assert messages.index("database pool closed") > messages.index("Shutting down")
+    assert messages.index("database pool closed") > messages.index("Shutting down granian")
 
 
 async def _registered_session(http: httpx.AsyncClient, tokens: Tokens) -> str:

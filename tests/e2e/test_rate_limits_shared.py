@@ -89,7 +89,7 @@ def test_failed_authentication_is_counted_across_processes(
         forged = {"Authorization": "Bearer forged"}
         assert spread(bases, 3, forged) == [401] * 5 + [429], logs(tmp_path)
         assert spread(bases, 1, cli_token(env, "member-1")) == [429, 429]
-        # uvicorn takes the address from X-Forwarded-For only from a trusted (local) proxy.
+        # The address comes from X-Forwarded-For only from a trusted (local) proxy.
         other = {**cli_token(env, "member-1"), "X-Forwarded-For": "203.0.113.7"}
         assert spread(bases, 1, other) == [200, 200]
 

@@ -212,3 +212,17 @@ def test_short_secret_from_the_environment_is_rejected(monkeypatch: pytest.Monke
     monkeypatch.setenv("LIVE_STREAM_API_SECRET", STREAM_SECRET)
     with pytest.raises(pydantic.ValidationError, match="auth_secret"):
         load()
+
+
+async def test_a_token_accepted_once_is_refused_once_it_expires(client: httpx.AsyncClient) -> None:
+    # Verified tokens are remembered (issue 11), never past their `exp` and its 30 s leeway.
+    now = int(time.time())
+    claims = {"sub": "member-1", "scope": "read:live", "brand": "brand-a", "exp": now - 29}
+    headers = bearer(jwt.encode(claims, AUTH_SECRET, algorithm="HS256"))
+    assert (await client.get("/v1/live/sessions", headers=headers)).status_code == 200
+    time.sleep(max(0.0, now + 1.5 - time.time()))
+
+    response = await client.get("/v1/live/sessions", headers=headers)
+
+    assert_error(response, 401, "invalid_token")
+    assert "expired" in response.json()["message"]

@@ -160,7 +160,7 @@ async def test_served_process_logs_no_patient_id_or_guest_email(
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             await full_flow(http, tokens)
     text = log.read_text()
-    assert "Application startup complete" in text
+    assert "application started" in text
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line["logger"] == "loop_live.request"]
     assert {line["status"] for line in requests} >= {200, 201, 400, 401, 404}

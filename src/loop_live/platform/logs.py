@@ -90,11 +90,11 @@ class ConsoleFormatter(logging.Formatter):
 
 
 def config(log_format: LogFormat, level: str) -> dict[str, Any]:
-    """A `logging.config.dictConfig` for the root logger, uvicorn's loggers included."""
+    """A `logging.config.dictConfig` for the root logger, the HTTP server's loggers included."""
     formatter = JsonFormatter if log_format == "json" else ConsoleFormatter
     through_root = {"handlers": [], "propagate": True}
-    # uvicorn's access lines carry the raw path and query string (an email, a token): the
-    # app writes its own request lines, by route template.
+    # The server's access lines would carry the raw path and query string (an email, a token):
+    # the app writes its own request lines, by route template.
     silenced = {"handlers": [], "propagate": False}
     return {
         "version": 1,
@@ -109,9 +109,8 @@ def config(log_format: LogFormat, level: str) -> dict[str, Any]:
         },
         "root": {"handlers": ["live"], "level": level.upper()},
         "loggers": {
-            "uvicorn": through_root,
-            "uvicorn.error": through_root,
-            "uvicorn.access": silenced,
+            "_granian": through_root,
+            "granian.access": silenced,
         },
     }
 

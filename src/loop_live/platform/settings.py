@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIVE_", frozen=True, extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    # Peers whose X-Forwarded-For names the client (a proxy on the same host by default);
+    # uvicorn's variable name, kept when `serve` moved to granian.
+    forwarded_allow_ips: str = Field("127.0.0.1,::1", validation_alias="FORWARDED_ALLOW_IPS")
     database_pool_size: int = 10
     database_acquire_timeout_seconds: float = Field(2.0, gt=0)
     database_statement_timeout_ms: int = Field(5_000, ge=0)

@@ -49,8 +49,10 @@ def _model(handler: HTTPRouteHandler) -> type[Any] | None:
 async def check_body(request: Request[Any, Any, Any]) -> None:
     # A malformed Idempotency-Key is refused before any step that runs ahead of the
     # transaction (a join's checks, a provider call) could answer something else.
+    if request.method not in _MUTATING:
+        return  # neither a body nor an Idempotency-Key means anything to a read
     key = request.headers.get("idempotency-key")
-    if key is not None and request.method in _MUTATING:
+    if key is not None:
         check_key(key)
     model = _model(request.route_handler)
     if model is None:

@@ -1,11 +1,14 @@
-"""Reads the bearer token on every protected route; the scope guard checks `opt["scope"]`."""
+"""Reads the bearer token on every protected route and checks the scope the route declares in
+`opt["scope"]`.
+
+The scope is checked here rather than by a Litestar guard: the framework copies the route
+handler for every guard call, a tenth of a small request's time."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from loop_live.platform.auth.principal import Principal
@@ -23,15 +26,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("Authorization header must be 'Bearer <token>'")
-        principal = await connection.app.state.runtime.verifier.verify(token)
+        principal: Principal = await connection.app.state.runtime.verifier.verify(token)
+        required = connection.scope["route_handler"].opt.get("scope")
+        if required is not None:
+            principal.require(required)
         return AuthenticationResult(user=principal, auth=token)
-
-
-# async on purpose: Litestar runs a sync guard in a worker thread, a hop on every request.
-async def scope_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-) -> None:
-    scope = handler.opt.get("scope")
-    if scope is not None:
-        principal: Principal = connection.user
-        principal.require(scope)

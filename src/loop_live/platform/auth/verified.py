@@ -15,13 +15,13 @@ _SIZE = 10_000
 
 
 class VerifiedTokens:
-    """A bounded cache of token → principal. An entry lives until the token's `exp` (plus the
-    leeway the verifier granted) or `ttl` seconds, whichever is sooner: `ttl` bounds how long
-    a withdrawn signing key keeps admitting its tokens. Only successes are kept, so a token
-    that was not yet valid (`nbf`) is checked again next time."""
+    """A bounded cache of token → principal. An entry lives until the token's `exp` plus the
+    leeway the verifier granted (a token without `exp` is never verified, see SPEC §6). Only
+    successes are kept, so a token that was not yet valid (`nbf`) is checked again next time.
+    A verifier whose keys can change clears it when they do."""
 
-    def __init__(self, ttl: float, leeway: float) -> None:
-        self._ttl, self._leeway = ttl, leeway
+    def __init__(self, leeway: float) -> None:
+        self._leeway = leeway
         self._entries: TLRUCache[str, tuple[float, Principal]] = TLRUCache(
             maxsize=_SIZE, ttu=lambda _key, value, _now: value[0], timer=time.time
         )
@@ -31,11 +31,12 @@ class VerifiedTokens:
         return None if entry is None else entry[1]
 
     def keep(self, token: str, claims: Mapping[str, Any], principal: Principal) -> Principal:
-        now = time.time()
         exp = claims.get("exp")
-        until = now + self._ttl
         if isinstance(exp, int | float) and not isinstance(exp, bool):
-            until = min(until, float(exp) + self._leeway)
-        if until > now:
-            self._entries[token] = (until, principal)
+            until = float(exp) + self._leeway
+            if until > time.time():
+                self._entries[token] = (until, principal)
         return principal
+
+    def clear(self) -> None:
+        self._entries.clear()

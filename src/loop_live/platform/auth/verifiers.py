@@ -17,7 +17,6 @@ from loop_live.platform.settings import Settings
 
 _LEEWAY_SECONDS = 30
 _REFETCH_SECONDS = 5
-_DEV_CACHE_SECONDS = 300
 
 
 class Verifier(Protocol):
@@ -51,7 +50,7 @@ def _decode_failure(exc: jwt.PyJWTError) -> Exception:
 class DevVerifier:
     def __init__(self, secret: str) -> None:
         self._secret = secret
-        self._verified = VerifiedTokens(_DEV_CACHE_SECONDS, _LEEWAY_SECONDS)
+        self._verified = VerifiedTokens(_LEEWAY_SECONDS)
 
     async def verify(self, token: str) -> Principal:
         if (known := self._verified.get(token)) is not None:
@@ -82,10 +81,13 @@ class JwksVerifier:
         self._http = http
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = self._attempted_at = float("-inf")
-        self._verified = VerifiedTokens(self._ttl, _LEEWAY_SECONDS)
+        self._verified = VerifiedTokens(_LEEWAY_SECONDS)
 
     async def verify(self, token: str) -> Principal:
-        if (known := self._verified.get(token)) is not None:
+        # Only while the key set that verified them is current: a retired key's tokens stop
+        # working when the key set expires, as they would without the cache.
+        fresh = time.monotonic() - self._fetched_at <= self._ttl
+        if fresh and (known := self._verified.get(token)) is not None:
             return known
         try:
             header = jwt.get_unverified_header(token)
@@ -142,6 +144,7 @@ class JwksVerifier:
                 continue
             keys[str(jwk.get("kid", ""))] = parsed
         self._keys, self._fetched_at = keys, time.monotonic()
+        self._verified.clear()
 
 
 class IntrospectionVerifier:

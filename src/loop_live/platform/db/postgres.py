@@ -128,7 +128,10 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+        # An idle connection is handed over at once: the timeout (a timer armed and cancelled
+        # on every request) only bounds a wait for a free slot.
+        timeout = None if self._pool.get_idle_size() else self._acquire_timeout
+        async with self._pool.acquire(timeout=timeout) as conn:
             try:
                 yield conn
             except CONFUSED:
