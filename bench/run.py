@@ -39,7 +39,7 @@ STRICT_FROM = 100_000  # below this many sessions the run is a smoke test: ratio
 # The list's floor as a share of the hello world: PostgreSQL, and SQLite (issue 11).
 LIST_FLOOR, SQLITE_LIST_FLOOR = 0.12, 0.06
 # The server's peak resident set after the whole run (see docs/decisions.md, issue 11).
-MEMORY_BOUND_MB = 300
+MEMORY_BOUND_MB = 200
 
 
 def _terminate(signum: int, frame: object) -> None:
