@@ -39,7 +39,7 @@ bench-smoke: $(STAMP)
 		--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/loop_live_bench_smoke
 
 bench-smoke-sqlite: $(STAMP)
-	$(BIN)/python bench/run.py --sessions 2000 --duration 2 --rounds 1 --warmup 1 \
+	$(BIN)/python bench/run.py --sessions 2000 --duration 1 --rounds 1 --warmup 1 \
 		--database-url sqlite+aiosqlite:///$(CURDIR)/.bench/bench_smoke.db
 
 bench-events: $(STAMP)

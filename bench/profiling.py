@@ -67,7 +67,7 @@ def summarise(stacks: Iterable[tuple[list[str], int]], top: int) -> list[str]:
         return ["  (no busy samples: is the server running Python under load?)"]
     ours = Counter({name: n for name, n in ours.items() if n < samples})  # not `serve` itself
     return [
-        f"  {samples:,} busy samples; top {top} functions by self time:",
+        f"  {samples:,} busy samples (every thread); top {top} functions by self time:",
         *_top(own, samples, top),
         "  self time by package:",
         *_top(packages, samples, top),

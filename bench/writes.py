@@ -101,7 +101,7 @@ def registration(secret: str, session_ids: Sequence[str]) -> Requests:
 
 def admin_patch(token: str, session_ids: Sequence[str]) -> Requests:
     """PATCH /v1/admin/sessions/{id}, round-robin over the sessions, the title alternating
-    between two values so that every request changes the row."""
+    between two values so that the requests keep changing the row."""
 
     def lua(seconds: float) -> str:
         return (
