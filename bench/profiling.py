@@ -95,8 +95,9 @@ def profile(
         raise SystemExit("py-spy is not installed: make install (it is in the dev extra)")
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         out = Path(tmp) / "stacks.txt"
-        cmd = [spy, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
-               "--rate", "200", "--format", "raw", "--output", str(out)]  # fmt: skip
+        # --subprocesses: `loop-live serve` (granian) runs the app in a child process.
+        cmd = [spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "200", "--duration",
+               str(max(1, round(seconds))), "--format", "raw", "--output", str(out)]  # fmt: skip
         if native:
             cmd.append("--native")
         spy_proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

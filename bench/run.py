@@ -118,15 +118,24 @@ def _profiles(
         print("\n".join(profile(server.pid, seconds, a.profile_top, drive, a.profile_native)))
 
 
+def _usage(servers: Sequence[serve.Server]) -> dict[str, dict[str, int]]:
+    """Memory of each process of each server (a supervisor and the worker running the app)."""
+    return {
+        f"{server.name} (pid {pid}{', its worker' if pid != server.pid else ''})": serve.memory(pid)
+        for server in servers
+        for pid in serve.tree(server.pid)
+    }
+
+
 def _memory(usage: dict[str, dict[str, int]]) -> list[Check]:
     print()
     checks: list[Check] = []
     for name, mem in usage.items():
         rss, hwm = mem["VmRSS"] / 1024, mem["VmHWM"] / 1024
         print(f"memory of {name}: VmRSS {rss:.1f} MB, VmHWM (peak) {hwm:.1f} MB")
-        if name == "loop-live serve":
+        if name.startswith("loop-live serve"):
             problem = None if hwm <= MEMORY_BOUND_MB else f"peak {hwm:.1f} MB"
-            checks.append(Check(f"loop-live serve peak RSS <= {MEMORY_BOUND_MB} MB", problem))
+            checks.append(Check(f"{name} peak RSS <= {MEMORY_BOUND_MB} MB", problem))
     return checks
 
 
@@ -164,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bases = {"hello": hello.base, "loop-live": server.base}
             results = measure_all(bases, targets, a)
             _profiles(a, server, bases, targets)
-            usage = {s.name: serve.memory(s.pid) for s in (hello, server)}
+            usage = _usage([hello, server])
     finally:
         remove_token_files()
     print_table(targets, results)

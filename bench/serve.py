@@ -99,6 +99,22 @@ def hello(env: dict[str, str]) -> AbstractContextManager[Server]:
     return _serving("the Starlette hello world", cmd, port, "/", env)
 
 
+def tree(pid: int) -> list[int]:
+    """`pid` and its descendants: `loop-live serve` (granian) runs the app in a child process."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(current := todo.pop())
+        todo += children.get(current, [])
+    return found
+
+
 def memory(pid: int) -> dict[str, int]:
     """VmRSS (resident now) and VmHWM (the peak resident set) of a process, in kB."""
     fields: dict[str, int] = {}
