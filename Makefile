@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 BENCH_SESSIONS ?= 1000000
 
-.PHONY: install run test test-postgres lint bench bench-smoke bench-events bench-events-smoke browser clean
+.PHONY: install run test test-postgres lint bench bench-smoke bench-smoke-sqlite bench-events bench-events-smoke browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,11 +32,15 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --sessions $(BENCH_SESSIONS)
+	$(BIN)/python bench/run.py --sessions $(BENCH_SESSIONS) $(BENCH_ARGS)
 
 bench-smoke: $(STAMP)
-	$(BIN)/python bench/run.py --sessions 2000 --duration 2 --rounds 1 \
+	$(BIN)/python bench/run.py --sessions 2000 --duration 2 --rounds 1 --warmup 1 \
 		--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/loop_live_bench_smoke
+
+bench-smoke-sqlite: $(STAMP)
+	$(BIN)/python bench/run.py --sessions 2000 --duration 1 --rounds 1 --warmup 1 \
+		--database-url sqlite+aiosqlite:///$(CURDIR)/.bench/bench_smoke.db
 
 bench-events: $(STAMP)
 	$(BIN)/python bench/events.py
@@ -50,4 +54,4 @@ browser:
 		apt-get install -y -q --no-install-recommends chromium)
 
 clean:
-	rm -rf $(VENV) loop-live.db loop-live.db-wal loop-live.db-shm .pytest_cache .mypy_cache
+	rm -rf $(VENV) loop-live.db loop-live.db-wal loop-live.db-shm .pytest_cache .mypy_cache .bench

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 MARKER = "LOADPY_RESULT"
@@ -26,6 +27,7 @@ class Result:
     requests: int
     non_2xx: int
     socket_errors: int
+    unexpected: int = 0  # responses whose status was not the one Requests.expect names
 
     def line(self) -> str:
         return (
@@ -52,22 +54,62 @@ def ensure_wrk() -> str:
     return path
 
 
-def _lua_str(s: str) -> str:
+def lua_str(s: str) -> str:
     """Lua string literal with each non-ASCII-alnum byte as \\ddd (LuaJIT-safe)."""
     esc = (chr(b) if chr(b).isascii() and chr(b).isalnum() else f"\\{b:03d}" for b in s.encode())
     return '"' + "".join(esc) + '"'
 
 
-def _script(headers: dict[str, str]) -> str:
-    sets = "".join(f"wrk.headers[{_lua_str(k)}] = {_lua_str(v)}\n" for k, v in headers.items())
-    return sets + (
-        "function done(summary, latency, requests)\n"
-        "  local e = summary.errors\n"
-        f'  io.write(string.format("\\n{MARKER} %d %d %d %d %.1f %.1f\\n",\n'
-        "    summary.requests, summary.duration, e.status,\n"
-        "    e.connect + e.read + e.write + e.timeout,\n"
-        "    latency:percentile(50), latency:percentile(99)))\n"
-        "end\n"
+@dataclasses.dataclass(frozen=True)
+class Requests:
+    """What each wrk run sends instead of `GET url`: Lua defining `request()`, written anew for
+    every run of so many seconds (a run may spend what it holds, such as one-use tokens). The
+    Lua sees `THREADS` and its thread's `thread_index` (0-based) as globals, to share the work
+    out without overlap. Every response must answer `expect`; the others are counted as
+    `Result.unexpected`."""
+
+    lua: Callable[[float], str]
+    expect: int
+
+
+def _script(
+    headers: dict[str, str], threads: int, seconds: float, requests: Requests | None
+) -> str:
+    sets = "".join(f"wrk.headers[{lua_str(k)}] = {lua_str(v)}\n" for k, v in headers.items())
+    if requests is None:
+        custom, unexpected = "", "0"
+    else:
+        # response() makes wrk hand every response to Lua: defined only where it is needed.
+        custom = (
+            f"THREADS = {threads}\n"
+            "local threads = {}\n"
+            "function setup(thread)\n"
+            "  thread:set('thread_index', #threads)\n"
+            "  thread:set('unexpected', 0)\n"
+            "  table.insert(threads, thread)\n"
+            "end\n"
+            "function response(status, headers, body)\n"
+            f"  if status ~= {int(requests.expect)} then unexpected = unexpected + 1 end\n"
+            "end\n"
+            "local function unexpected_total()\n"
+            "  local n = 0\n"
+            "  for _, t in ipairs(threads) do n = n + t:get('unexpected') end\n"
+            "  return n\n"
+            "end\n"
+        ) + requests.lua(seconds)
+        unexpected = "unexpected_total()"
+    return (
+        sets
+        + custom
+        + (
+            "function done(summary, latency, requests)\n"
+            "  local e = summary.errors\n"
+            f'  io.write(string.format("\\n{MARKER} %d %d %d %d %.1f %.1f %d\\n",\n'
+            "    summary.requests, summary.duration, e.status,\n"
+            "    e.connect + e.read + e.write + e.timeout,\n"
+            f"    latency:percentile(50), latency:percentile(99), {unexpected}))\n"
+            "end\n"
+        )
     )
 
 
@@ -78,7 +120,7 @@ def _run(wrk: str, script: str, url: str, c: int, t: int, duration_s: float) -> 
     m = _LINE.search(proc.stdout)
     if proc.returncode != 0 or m is None:
         raise RuntimeError(f"wrk failed (rc={proc.returncode}): {proc.stderr or proc.stdout}")
-    reqs, dur_us, status, sock, p50_us, p99_us = (float(x) for x in m.group(1).split())
+    reqs, dur_us, status, sock, p50_us, p99_us, odd = (float(x) for x in m.group(1).split())
     human = _NON2XX.search(proc.stdout)  # wrk's own counter (same source); keep the larger
     non_2xx = max(int(status), int(human.group(1)) if human else 0)
     return Result(
@@ -88,6 +130,7 @@ def _run(wrk: str, script: str, url: str, c: int, t: int, duration_s: float) -> 
         requests=int(reqs),
         non_2xx=non_2xx,
         socket_errors=int(sock),
+        unexpected=int(odd),
     )
 
 
@@ -98,15 +141,18 @@ def measure(
     threads: int = 2,
     duration_s: float = 10,
     warmup_s: float = 2,
+    requests: Requests | None = None,
 ) -> Result:
     """One warm-up run (discarded) then one measured wrk run against `url`."""
     wrk = ensure_wrk()
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="loadpy-") as f:
-        f.write(_script(headers))
-        f.flush()
-        if warmup_s > 0:
-            _run(wrk, f.name, url, connections, threads, warmup_s)
-        return _run(wrk, f.name, url, connections, threads, duration_s)
+    threads = min(threads, connections)
+    runs = [warmup_s, duration_s] if warmup_s > 0 else [duration_s]
+    for seconds in runs:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="loadpy-") as f:
+            f.write(_script(headers, threads, seconds, requests))
+            f.flush()
+            result = _run(wrk, f.name, url, connections, threads, seconds)
+    return result
 
 
 def rounds(url: str, headers: dict[str, str], n: int = 3, **kw: Any) -> Result:
