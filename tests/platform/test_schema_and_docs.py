@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 
-from loop_live.platform.db.migrate import schema_drift
+from loop_live.platform.db.migrate import downgrade, schema_drift, upgrade
 from tests.support.contract import CONTRACT_DIR
+from tests.support.databases import migrated_database
 
 CONTRACT = CONTRACT_DIR / "live-api.json"
 
 
 async def test_migrations_build_exactly_the_declared_schema(database_url: str) -> None:
     assert await schema_drift(database_url) == []
+
+
+async def test_the_list_filter_indexes_migration_downgrades_and_upgrades_again(
+    tmp_path: Path,
+) -> None:
+    async with migrated_database(tmp_path) as url:
+        await downgrade(url, "0007")
+        missing = {diff[1].name for diff in await schema_drift(url)}
+        assert missing == {
+            "ix_sessions_brand_kind_time",
+            "ix_sessions_brand_category_time",
+            "ix_sessions_brand_host_open_time",
+            "ix_sessions_brand_community_open_time",
+            "ix_sessions_brand_kind_open_time",
+            "ix_sessions_brand_category_open_time",
+        }
+        await upgrade(url)
+        assert await schema_drift(url) == []
 
 
 async def test_openapi_documents_every_published_route_with_its_errors(
