@@ -75,6 +75,8 @@ async def _run(conn: aiosqlite.Connection, sql: str) -> None:
 # plans drift with the data. Fixed figures give every list filter the same plan on any
 # database, from the first request (decisions.md, issue 11). Rows for absent indexes are ignored.
 _CREATE_STAT1 = Sql("ANALYZE sqlite_schema")  # creates sqlite_stat1; analyzes no index
+_HAS_STAT1 = Sql("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'")
+_STATISTICS = Sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'sessions'")
 _DELETE_STATISTICS = Sql("DELETE FROM sqlite_stat1 WHERE tbl = 'sessions'")
 SESSION_STATISTICS = {
     "ix_sessions_brand_time": "1000000 333333 1 1",
@@ -168,12 +170,19 @@ class SqliteDatabase:
     async def open(cls, url: str, readers: int, limits: DatabaseLimits) -> SqliteDatabase:
         database = cls(sqlite_path(url), limits)
         database._writer = await database._connect()
-        async with database.write() as conn:  # before any reader has read the schema
-            await pin_statistics(conn)
+        if await database._statistics() != SESSION_STATISTICS:  # written once per database
+            async with database.write() as conn:  # before any reader has read the schema
+                await pin_statistics(conn)
         database._probe = await database._connect()
         for _ in range(max(readers, 1)):
             database._readers.put_nowait(await database._connect())
         return database
+
+    async def _statistics(self) -> dict[str, str]:
+        conn = SqliteConnection(self._writer)  # no transaction: one consistent statement each
+        if not await conn.fetchval(_HAS_STAT1):
+            return {}
+        return {row[0]: row[1] for row in await conn.fetch(_STATISTICS)}
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await _connect(self._path, self._limits.busy_timeout_ms)
