@@ -275,7 +275,8 @@ class SqlitePlan:
         inner = {i for i, _, detail in self.lines if detail in ("CO-ROUTINE s", "MATERIALIZE s")}
         for _, parent, detail in self.lines:
             # The page is cut in a subquery; re-sorting its rows outside is harmless.
-            if detail.startswith("USE TEMP B-TREE FOR ORDER BY") and (parent in inner or not inner):
+            sorts = detail.startswith("USE TEMP B-TREE FOR") and "ORDER BY" in detail
+            if sorts and (parent in inner or not inner):
                 return "sorts the filtered sessions (USE TEMP B-TREE FOR ORDER BY)"
         if self.index is None:
             return "scans sessions without an index"
@@ -298,10 +299,12 @@ async def sqlite_explain(
 ) -> SqlitePlan | None:
     """The plan of the page query on a reader connection of the server's own kind, and how
     many sessions it read (None: the repository sends no statement)."""
-    statement = await captured(params, codec)
-    if statement is None:
+    query = listing.build_query(params, codec, utcnow())
+    capture = _Capture()
+    await repo.page(capture, query)
+    if capture.sql is None:
         return None
-    sql, values = statement
+    sql, values = capture.sql
     db = await SqliteDatabase.open(url, 1, DatabaseLimits())
     try:
         async with db.read() as conn:
@@ -315,14 +318,14 @@ async def sqlite_explain(
             milliseconds = (time.perf_counter() - started) * 1000
             loop = _sessions_loop(lines)
             index = loop["index"] if loop else None
-            read = await sqlite_rows_read(raw, params, codec, index, loop["on"] if loop else "")
+            read = await sqlite_rows_read(raw, query, index, loop["on"] if loop else None)
     finally:
         await db.close()
     return SqlitePlan(lines, index, read, milliseconds)
 
 
 async def sqlite_rows_read(
-    raw: Any, params: listing.ListParams, codec: CursorCodec, index: str | None, on: str | None
+    raw: Any, query: repo.ListQuery, index: str | None, on: str | None
 ) -> int:
     """Index entries the page's loop visits: the entries of the index range the plan searches
     (the WHERE terms on the columns it names, e.g. `brand_id=? AND host_id=?`, and a partial
@@ -331,7 +334,6 @@ async def sqlite_rows_read(
     `rows + Rows Removed by Filter` counts. SQLite has no per-loop counter in this build
     (no SQLITE_ENABLE_STMT_SCANSTATUS), so the count is taken with a second query on the same
     index; valid because the plan check already requires an index walk in keyset order."""
-    query = listing.build_query(params, codec, utcnow())
     where, values = repo._where(query)  # the terms as the repository writes them
     assert where is not None
     if index is None:  # a full scan reads every session of the table
