@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import httpx
 
-from loop_live.platform.db.migrate import schema_drift
+from loop_live.platform.db.migrate import downgrade, schema_drift, upgrade
 from tests.support.contract import CONTRACT_DIR
+from tests.support.databases import migrated_database
 
 CONTRACT = CONTRACT_DIR / "live-api.json"
 
 
 async def test_migrations_build_exactly_the_declared_schema(database_url: str) -> None:
     assert await schema_drift(database_url) == []
+
+
+async def test_the_list_migrations_downgrade_and_upgrade_again(tmp_path: Path) -> None:
+    async with migrated_database(tmp_path) as url:
+        await downgrade(url, "0008")
+        assert _missing(await schema_drift(url)) == {"document"}
+        await downgrade(url, "0007")
+        assert _missing(await schema_drift(url)) == {
+            "document",
+            "ix_sessions_brand_kind_time",
+            "ix_sessions_brand_category_time",
+            "ix_sessions_brand_host_open_time",
+            "ix_sessions_brand_community_open_time",
+            "ix_sessions_brand_kind_open_time",
+            "ix_sessions_brand_category_open_time",
+        }
+        await upgrade(url)
+        assert await schema_drift(url) == []
+
+
+def _missing(diffs: list[Any]) -> set[str]:
+    """Names of what a downgrade removed: ('add_index', Index) or ('add_column', _, _, Column)."""
+    return {(diff[3] if diff[0] == "add_column" else diff[1]).name for diff in diffs}
 
 
 async def test_openapi_documents_every_published_route_with_its_errors(

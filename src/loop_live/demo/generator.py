@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from loop_live.sessions.repository import COLUMNS, ends_at
@@ -25,6 +26,7 @@ TOPICS = (
     "Recipe clinic",
 )
 SESSION_COLUMNS = (*COLUMNS, "ends_at")
+_SESSION_ROW = itemgetter(*SESSION_COLUMNS)  # a dict of columns -> the row, in C
 REGISTRATION_COLUMNS = (
     "id",
     "brand_id",
@@ -108,7 +110,7 @@ def _add_session(batch: Batch, rng: random.Random, index: int, now: datetime) ->
         "ends_at": end,
         "series_id": None,
     }
-    batch.sessions.append(tuple(values[c] for c in SESSION_COLUMNS))
+    batch.sessions.append(_SESSION_ROW(values))
 
 
 def _registrations(

@@ -81,7 +81,6 @@ _SET_CALL = Sql(
     " WHERE id = :id AND stream_call_id IS NULL"
 )
 _statements = SqlCache()
-_OPEN = one_of("s.status", OPEN_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +190,8 @@ async def page(conn: Connection, query: ListQuery) -> Sequence[Row]:
     by the database, so that the server passes text through instead of decoding every column
     of every row and encoding it again."""
     where, params = _where(query)
+    if where is None:
+        return []
     # The page is cut in a subquery before is_registered is computed, so that the planner
     # costs the per-row lookup for one page rather than for the brand's whole filtered range.
     sql = _statements.get(
@@ -201,7 +202,10 @@ async def page(conn: Connection, query: ListQuery) -> Sequence[Row]:
     return await conn.fetch(sql, params)
 
 
-def _where(query: ListQuery) -> tuple[list[str], dict[str, Any]]:
+def _where(query: ListQuery) -> tuple[list[str] | None, dict[str, Any]]:
+    """The page's WHERE terms (ANDed), or None when the filters contradict each other
+    (`status=ended&upcoming=true`): then nothing can match and no statement is sent, where
+    the planner would otherwise walk every ended session to find none."""
     where = ["s.brand_id = :brand"]
     params: dict[str, Any] = {"brand": query.brand, "viewer": query.viewer, "limit": query.limit}
     for column, value in (
@@ -213,20 +217,25 @@ def _where(query: ListQuery) -> tuple[list[str], dict[str, Any]]:
         if value is not None:
             where.append(f"s.{column} = :{column}")
             params[column] = value
-    if len(query.statuses) == 1:
+    statuses = query.statuses
+    if query.open_after is not None:  # upcoming: open sessions only, and among them...
+        statuses = tuple(s for s in statuses or OPEN_STATUSES if s in OPEN_STATUSES)
+        if not statuses:
+            return None, params
+    if len(statuses) == 1:
         where.append("s.status = :status")  # the (brand, status, time) index, whatever the plan
-        params["status"] = query.statuses[0]
-    elif query.statuses:
+        params["status"] = statuses[0]
+    elif statuses:
         # Literals, not parameters, so that a generic plan can still match 'scheduled, live'
-        # to the partial index of open sessions (as `open_after` does).
-        statuses = tuple(s for s in STATUSES if s in query.statuses)
-        where.append(one_of("s.status", statuses))
+        # to the partial indexes of open sessions.
+        where.append(one_of("s.status", tuple(s for s in STATUSES if s in statuses)))
     if query.window is not None:
         where.append("s.scheduled_at >= :window_start AND s.scheduled_at < :window_end")
         params["window_start"], params["window_end"] = query.window
-    if query.open_after is not None:
-        # The literal IN list lets PostgreSQL and SQLite pick the partial index of open sessions.
-        where.append(f"{_OPEN} AND (s.status = 'live' OR s.ends_at > :open_after)")
+    if query.open_after is not None and "scheduled" in statuses:
+        # ...those not over: a live session is never over, a scheduled one is until it ends.
+        over = "s.ends_at > :open_after"
+        where.append(f"(s.status = 'live' OR {over})" if "live" in statuses else over)
         params["open_after"] = query.open_after
     if query.after is not None:
         where.append("(s.scheduled_at, s.id) > (:after_at, :after_id)")

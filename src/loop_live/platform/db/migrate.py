@@ -28,6 +28,10 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(_config(connection), revision)
 
 
+def _downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(_config(connection), revision)
+
+
 def _diff(connection: Connection) -> list[Any]:
     return list(compare_metadata(MigrationContext.configure(connection), metadata))
 
@@ -37,6 +41,15 @@ async def upgrade(url: str, revision: str = "head") -> None:
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, revision)
+    finally:
+        await engine.dispose()
+
+
+async def downgrade(url: str, revision: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade, revision)
     finally:
         await engine.dispose()
 

@@ -88,6 +88,25 @@ sessions = sa.Table(
         "ix_sessions_brand_community_time", "brand_id", "community_slug", "scheduled_at", "id"
     ),
     sa.Index("ix_sessions_brand_status_time", "brand_id", "status", "scheduled_at", "id"),
+    sa.Index("ix_sessions_brand_kind_time", "brand_id", "kind", "scheduled_at", "id"),
+    sa.Index("ix_sessions_brand_category_time", "brand_id", "category", "scheduled_at", "id"),
+    *(  # the `upcoming` pairs: a filter over open sessions only (migration 0008)
+        sa.Index(
+            f"ix_sessions_brand_{name}_open_time",
+            "brand_id",
+            column,
+            "scheduled_at",
+            "id",
+            postgresql_where=OPEN,
+            sqlite_where=OPEN,
+        )
+        for name, column in (
+            ("host", "host_id"),
+            ("community", "community_slug"),
+            ("kind", "kind"),
+            ("category", "category"),
+        )
+    ),
     sa.Index(
         "ix_sessions_brand_open_time",
         "brand_id",
