@@ -18,7 +18,7 @@ from loop_live.calendars import routes as calendars
 from loop_live.calls import routes as calls
 from loop_live.events import inprocess
 from loop_live.outbound import routes as outbound
-from loop_live.platform import docs, health, logs, metrics, observe, options
+from loop_live.platform import collector, docs, health, logs, metrics, observe, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware
 from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
@@ -94,7 +94,14 @@ def create_app(settings: Settings) -> Litestar:
         ],
         plugins=[docs.StrictStructs()],
         on_startup=[docs.finish],
-        lifespan=[lifespan, realtime.lifespan, metrics.lifespan, inprocess.lifespan],
+        # collector last: what the others set up is long-lived and frozen with the rest.
+        lifespan=[
+            lifespan,
+            realtime.lifespan,
+            metrics.lifespan,
+            inprocess.lifespan,
+            collector.lifespan,
+        ],
         middleware=[
             DefineMiddleware(FailureLimitMiddleware, limiter=limiter),
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/docs"]),
