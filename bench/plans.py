@@ -227,10 +227,17 @@ def _binds(name: str, mode: str) -> bool:
 def plan_shapes(
     measured: Sequence[tuple[str, listing.ListParams]],
 ) -> list[tuple[str, listing.ListParams, bool]]:
-    """The measured list queries and every filter combination; all binding."""
-    return [(name, params, True) for name, params in measured] + [
+    """Every filter alone and with upcoming (binding: issue 11's rule), and the measured list
+    queries (binding when the rule covers their shape; scheduled+fitness, two filters, only
+    warns: it reads the live fitness sessions at the head of the open-sessions index)."""
+    return [(name, params, _covered(params)) for name, params in measured] + [
         (f"{PLAN_ONLY}list, {k}", v, True) for k, v in filter_shapes().items()
     ]
+
+
+def _covered(params: listing.ListParams) -> bool:
+    filters = (params.status, params.kind, params.category, params.host_id, params.community_id)
+    return sum(value is not None for value in (*filters, params.month)) <= 1
 
 
 def print_plans(

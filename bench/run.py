@@ -97,10 +97,6 @@ def server_env(a: argparse.Namespace, auth_secret: str) -> dict[str, str]:
 
 def _plans(a: argparse.Namespace, targets: Sequence[Target], codec: CursorCodec) -> list[Check]:
     measured = [(t.name, t.params) for t in targets if t.params is not None]
-    if is_sqlite(a.database_url):
-        # TODO(merge, issue 11): call print_plans here too once plans.py has its SQLite branch.
-        print("\nquery plans: TODO(merge) not checked on SQLite yet (plans.py is PostgreSQL only)")
-        return []
     return print_plans(a.database_url, plan_shapes(measured), codec, a.show_plans)
 
 
