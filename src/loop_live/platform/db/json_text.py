@@ -25,39 +25,32 @@ class Field:
     nullable: bool = False
 
 
-def _postgresql(kind: Kind, column: str) -> str:
-    if kind == "text":
-        return f"to_json({column})::text"
-    if kind == "uuid":
-        return f"'\"' || {column}::text || '\"'"
-    if kind == "instant":
-        iso = f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-        return f"'\"' || replace({iso}, '.000000Z', 'Z') || '\"'"
-    if kind == "integer":
-        return f"{column}::text"
-    if kind == "json":
-        return f"{column}::text"
-    return f"CASE WHEN {column} THEN 'true' ELSE 'false' END"
-
-
-def _sqlite(kind: Kind, column: str) -> str:
-    if kind == "text":
-        return f"json_quote({column})"
-    if kind == "uuid":
-        return f"'\"' || {column} || '\"'"
-    if kind == "instant":
-        # Stored as fixed-width UTC text ending in .ffffff+00:00 (see sqlite.py).
-        utc = f"replace({column}, '.000000+00:00', '+00:00')"
-        return f"'\"' || replace({utc}, '+00:00', 'Z') || '\"'"
-    if kind == "integer":
-        return f"CAST({column} AS TEXT)"
-    if kind == "json":
-        return column
-    return f"CASE WHEN {column} THEN 'true' ELSE 'false' END"
+_UTC = "replace({c}, '.000000+00:00', '+00:00')"
+_ISO = "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+# Per dialect, per kind: the SQL that renders column {c}. SQLite stores an instant as
+# fixed-width UTC text ending in .ffffff+00:00 (see sqlite.py).
+_TEMPLATES: dict[Dialect, dict[Kind, str]] = {
+    "postgresql": {
+        "text": "to_json({c})::text",
+        "uuid": "'\"' || {c}::text || '\"'",
+        "instant": f"'\"' || replace({_ISO}, '.000000Z', 'Z') || '\"'",
+        "integer": "{c}::text",
+        "json": "{c}::text",
+        "boolean": "CASE WHEN {c} THEN 'true' ELSE 'false' END",
+    },
+    "sqlite": {
+        "text": "json_quote({c})",
+        "uuid": "'\"' || {c} || '\"'",
+        "instant": f"'\"' || replace({_UTC}, '+00:00', 'Z') || '\"'",
+        "integer": "CAST({c} AS TEXT)",
+        "json": "{c}",
+        "boolean": "CASE WHEN {c} THEN 'true' ELSE 'false' END",
+    },
+}
 
 
 def value(dialect: Dialect, field: Field, column: str) -> str:
-    rendered = (_postgresql if dialect == "postgresql" else _sqlite)(field.kind, column)
+    rendered = _TEMPLATES[dialect][field.kind].format(c=column)
     return f"coalesce({rendered}, 'null')" if field.nullable else rendered
 
 

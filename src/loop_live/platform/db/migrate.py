@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +25,25 @@ def _config(connection: Connection) -> Config:
     return config
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
-    command.upgrade(_config(connection), revision)
+async def upgrade(url: str, revision: str = "head") -> None:
+    await _run(url, lambda connection: command.upgrade(_config(connection), revision))
 
 
-def _downgrade(connection: Connection, revision: str) -> None:
-    command.downgrade(_config(connection), revision)
+async def downgrade(url: str, revision: str) -> None:
+    await _run(url, lambda connection: command.downgrade(_config(connection), revision))
+
+
+async def _run(url: str, step: Callable[[Connection], None]) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(step)
+    finally:
+        await engine.dispose()
 
 
 def _diff(connection: Connection) -> list[Any]:
     return list(compare_metadata(MigrationContext.configure(connection), metadata))
-
-
-async def upgrade(url: str, revision: str = "head") -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_upgrade, revision)
-    finally:
-        await engine.dispose()
-
-
-async def downgrade(url: str, revision: str) -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_downgrade, revision)
-    finally:
-        await engine.dispose()
 
 
 async def schema_drift(url: str) -> list[Any]:
