@@ -9,7 +9,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -43,36 +43,24 @@ class Check:
 
 
 class _Capture:
-    """A Connection that records the statement `repository.page` would run."""
+    """Stands in for a connection to catch the statement `repository.page` would run."""
 
-    dialect: Dialect = "postgresql"
-    row_lock = " FOR UPDATE"
+    row_lock = ""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
         self.sql: tuple[Sql, dict[str, Any]] | None = None
 
     async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
         self.sql = (sql, dict(params or {}))
         return []
 
-    async def fetchrow(self, sql: Sql, params: Params | None = None) -> Row | None:
-        raise NotImplementedError
-
-    async def fetchval(self, sql: Sql, params: Params | None = None) -> Any:
-        raise NotImplementedError
-
-    async def execute(self, sql: Sql, params: Params | None = None) -> int:
-        raise NotImplementedError
-
-    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
 
 async def captured(
-    params: listing.ListParams, codec: CursorCodec
+    params: listing.ListParams, codec: CursorCodec, dialect: Dialect = "postgresql"
 ) -> tuple[Sql, dict[str, Any]] | None:
     """The statement `repository.page` runs for these parameters (None: it sends none)."""
-    capture = _Capture()
+    capture = _Capture(dialect)
     await repo.page(capture, listing.build_query(params, codec, utcnow()))
     return capture.sql
 
@@ -307,11 +295,10 @@ async def sqlite_explain(
     """The plan of the page query on a reader connection of the server's own kind, and how
     many sessions it read (None: the repository sends no statement)."""
     query = listing.build_query(params, codec, utcnow())
-    capture = _Capture()
-    await repo.page(capture, query)
-    if capture.sql is None:
+    statement = await captured(params, codec, "sqlite")
+    if statement is None:
         return None
-    sql, values = capture.sql
+    sql, values = statement
     db = await SqliteDatabase.open(url, 1, DatabaseLimits())
     try:
         async with db.read() as conn:

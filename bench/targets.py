@@ -13,13 +13,10 @@ import httpx
 
 from data import connection
 from load import Requests
-from loop_live.platform.clock import utcnow
 from loop_live.platform.cursor import CursorCodec
-from loop_live.platform.db import Row, Sql
-from loop_live.platform.db.database import Dialect, Params
+from loop_live.platform.db import Sql
 from loop_live.sessions import listing
-from loop_live.sessions import repository as repo
-from plans import BRAND, PAGE, VIEWER
+from plans import BRAND, PAGE, VIEWER, captured
 
 LIST_PATH, ADMIN_LIST_PATH = "/v1/live/sessions", "/v1/admin/sessions"
 ADMIN = "bench-admin"
@@ -45,29 +42,14 @@ def bearer(token: str) -> dict[str, str]:
 # --- the page a deep cursor points at ------------------------------------------------------
 
 
-class _Recorder:
-    """Stands in for a connection to catch the statement `repository.page` would run."""
-
-    row_lock = ""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self.sql: tuple[Sql, dict[str, Any]] | None = None
-
-    async def fetch(self, sql: Sql, params: Params | None = None) -> Sequence[Row]:
-        self.sql = (sql, dict(params or {}))
-        return []
-
-
 async def position(
     url: str, params: listing.ListParams, codec: CursorCodec
 ) -> tuple[int, int, str]:
     """The query's row count, and a cursor DEEP_FRACTION of the way through (at offset)."""
     async with connection(url) as conn:
-        recorder = _Recorder(conn.dialect)
-        await repo.page(recorder, listing.build_query(params, codec, utcnow()))
-        assert recorder.sql is not None
-        page, values = recorder.sql
+        statement = await captured(params, codec, conn.dialect)
+        assert statement is not None, f"{params} sends no statement"
+        page, values = statement
         values["limit"] = 2**62  # every row of the query, not one page
         total = int(await conn.fetchval(Sql(f"SELECT count(*) FROM ({page.text}) q"), values))
         offset = min(int(total * DEEP_FRACTION), total - 2 * PAGE - 1)  # room for two pages

@@ -30,5 +30,5 @@ def test_the_copy_matches_the_published_contract() -> None:
             f"no published contract beside the repository ({PUBLISHED}); nothing to compare"
         )
     assert _files(CONTRACT_DIR) == _files(PUBLISHED), (
-        "contract/ differs from the published contract: copy it again (cp -r ../shared/contract .)"
+        f"contract/ differs from the published contract: copy {PUBLISHED} over it again"
     )

@@ -218,24 +218,21 @@ def _where(query: ListQuery) -> tuple[list[str] | None, dict[str, Any]]:
         if value is not None:
             where.append(f"s.{column} = :{column}")
             params[column] = value
-    statuses = query.statuses
-    if query.open_after is not None:  # upcoming: open sessions only, and among them...
-        statuses = tuple(s for s in statuses or OPEN_STATUSES if s in OPEN_STATUSES)
-        if not statuses:
-            return None, params
+    statuses = _statuses(query)
+    if statuses is None:
+        return None, params
     if statuses:
         # Literals from the vocabulary, not parameters: a generic plan can then prove that
         # `status = 'scheduled'` lies inside the partial indexes of open sessions (with a
         # parameter, scheduled+fitness walked every ended fitness session: 27,914 rows).
-        chosen = tuple(s for s in STATUSES if s in statuses)
-        where.append(one_of("s.status", chosen))
-        if set(chosen) < set(OPEN_STATUSES):
+        where.append(one_of("s.status", statuses))
+        if set(statuses) < set(OPEN_STATUSES):
             where.append(_OPEN)  # SQLite takes a partial index only when its WHERE is repeated
     if query.window is not None:
         where.append("s.scheduled_at >= :window_start AND s.scheduled_at < :window_end")
         params["window_start"], params["window_end"] = query.window
     if query.open_after is not None and "scheduled" in statuses:
-        # ...those not over: a live session is never over, a scheduled one is until it ends.
+        # Upcoming: a live session is never over, a scheduled one is until it ends.
         over = "s.ends_at > :open_after"
         where.append(f"(s.status = 'live' OR {over})" if "live" in statuses else over)
         params["open_after"] = query.open_after
@@ -243,6 +240,17 @@ def _where(query: ListQuery) -> tuple[list[str] | None, dict[str, Any]]:
         where.append("(s.scheduled_at, s.id) > (:after_at, :after_id)")
         params["after_at"], params["after_id"] = query.after
     return where, params
+
+
+def _statuses(query: ListQuery) -> tuple[str, ...] | None:
+    """The statuses to keep, in vocabulary order (empty: any). With upcoming, only open ones;
+    None when none is left, as for `status=ended&upcoming=true`."""
+    statuses = query.statuses
+    if query.open_after is not None:
+        statuses = tuple(s for s in statuses or OPEN_STATUSES if s in OPEN_STATUSES)
+        if not statuses:
+            return None
+    return tuple(s for s in STATUSES if s in statuses)
 
 
 def _series_effects(fields: Sequence[str]) -> str:
