@@ -19,6 +19,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from loop_live.platform import logs, metrics
+from loop_live.platform.http import header
 
 log = logging.getLogger("loop_live.request")
 UNMATCHED = "unmatched"  # the route label of a path no route matched: never the raw path
@@ -30,11 +31,9 @@ _HEADER = b"x-request-id"
 
 
 def request_id(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == _HEADER:
-            given = value.decode("latin-1")
-            if _REQUEST_ID.fullmatch(given):
-                return given
+    given = header(scope, _HEADER)
+    if given is not None and _REQUEST_ID.fullmatch(given):
+        return given
     return _ids.next()
 
 

@@ -13,13 +13,14 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from loop_live.platform.auth.principal import Principal
 from loop_live.platform.errors import Unauthenticated
+from loop_live.platform.http import header as http_header
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        header = connection.headers.get("authorization")
+        header = http_header(connection.scope, b"authorization")
         if not header:
             raise Unauthenticated("missing Authorization: Bearer token")
         scheme, _, token = header.partition(" ")

@@ -6,6 +6,7 @@ The storage layer raises `DatabaseUnavailable`; `platform/errors.py` turns it in
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,14 +56,24 @@ _POSTGRES = (
     OSError,
     TimeoutError,
 )
-# a connection in an unknown protocol state: dropped, never handed to the next request
-CONFUSED = (asyncpg.InterfaceError, asyncpg.InternalClientError)
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
 def _describe(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def postgres_unavailable(exc: BaseException | None) -> DatabaseUnavailable | None:
+    """What asyncpg raised, as the 503 it means; None for every other exception."""
+    return DatabaseUnavailable(_describe(exc)) if isinstance(exc, _POSTGRES) else None
+
+
+def reusable_after(failure: BaseException | None) -> bool:
+    """Whether a connection may serve the next request after a unit of work ended with
+    `failure`. After a driver failure its protocol state is unknown; after a cancellation a
+    query may still be running on it."""
+    return not isinstance(failure, (asyncio.CancelledError, *_POSTGRES))
 
 
 @contextmanager
