@@ -39,7 +39,7 @@ class CursorCodec:
         return position
 
     def _sign(self, payload: bytes) -> bytes:
-        return hmac.digest(self._key, payload, "sha256")[:_SIG_BYTES]
+        return hmac.digest(self._key, payload, hashlib.sha256)[:_SIG_BYTES]
 
 
 def _bad_cursor() -> ValidationFailed:

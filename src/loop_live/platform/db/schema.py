@@ -25,6 +25,7 @@ Json = sa.JSON().with_variant(JSONB(), "postgresql")
 When = sa.DateTime(timezone=True)
 Brand = sa.String(64)
 OPEN = sa.text(one_of("status", session_words.OPEN_STATUSES))
+REGISTERED = sa.text("status = 'registered'")
 NOT_CANCELLED = sa.text("status <> 'cancelled'")
 SCHEDULED = sa.text("status = 'scheduled'")
 
@@ -153,6 +154,14 @@ registrations = sa.Table(
     ),
     sa.Index("ix_registrations_session_time", "session_id", "registered_at", "id"),
     sa.Index("ix_registrations_session_status_time", "session_id", "status", "registered_at", "id"),
+    # a viewer's registered sessions: `is_registered` on every listed session
+    sa.Index(
+        "ix_registrations_user_registered",
+        "user_id",
+        "session_id",
+        postgresql_where=REGISTERED,
+        sqlite_where=REGISTERED,
+    ),
 )
 
 audit_log = sa.Table(
