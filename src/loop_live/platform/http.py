@@ -8,7 +8,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
-from litestar.types import Scope
+from litestar.types import Receive, Scope, Send
 
 from loop_live.platform.auth import Principal
 from loop_live.platform.errors import ValidationFailed
@@ -108,4 +108,39 @@ def json_response(data: Any, status: int = 200) -> Response[Any]:
 
 
 def raw_response(body: bytes, status: int, headers: dict[str, str] | None = None) -> Response[Any]:
-    return Response(body, status_code=status, media_type=JSON, headers=headers)
+    return EncodedJSON(body, status, headers or {})
+
+
+class EncodedJSON(Response[bytes]):
+    """A JSON body encoded already, sent as it is. Litestar's general path (cookies, header
+    multidicts, rendering by media type) cost 3% of a list request for what is two messages."""
+
+    __slots__ = ()
+
+    def __init__(self, body: bytes, status: int, headers: dict[str, str]) -> None:
+        self.content, self.status_code, self.headers = body, status, headers
+        self.media_type, self.encoding, self.background, self.cookies = JSON, "utf-8", None, []
+        self.response_type_encoders = {}
+
+    def to_asgi_response(self, app: Any, request: Any, **options: Any) -> Any:
+        if any(options.get(name) for name in _GENERAL):
+            return super().to_asgi_response(app, request, **options)
+        route_headers: dict[str, str] = options.get("headers") or {}
+        return _Sent(self.status_code or 200, self.content, {**route_headers, **self.headers})
+
+
+_GENERAL = ("background", "cookies", "encoded_headers", "is_head_response")
+
+
+class _Sent:
+    __slots__ = ("_body", "_start")
+
+    def __init__(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        raw = [(b"content-type", JSON.encode()), (b"content-length", str(len(body)).encode())]
+        raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        self._start = {"type": "http.response.start", "status": status, "headers": raw}
+        self._body = {"type": "http.response.body", "body": body, "more_body": False}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(self._start)  # type: ignore[arg-type]
+        await send(self._body)  # type: ignore[arg-type]
