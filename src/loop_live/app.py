@@ -10,7 +10,7 @@ import httpx
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from loop_live.attendance import routes as attendance
 from loop_live.board import routes as board
@@ -18,7 +18,7 @@ from loop_live.calendars import routes as calendars
 from loop_live.calls import routes as calls
 from loop_live.events import inprocess
 from loop_live.outbound import routes as outbound
-from loop_live.platform import collector, docs, health, logs, metrics, observe, options
+from loop_live.platform import collector, docs, health, http, logs, metrics, observe, options
 from loop_live.platform.auth.middleware import BearerAuthMiddleware
 from loop_live.platform.auth.verifiers import build_verifier
 from loop_live.platform.cursor import CursorCodec
@@ -121,6 +121,22 @@ def app_from_environment() -> ASGIApp:
     address comes from X-Forwarded-For only when the peer is a trusted proxy."""
     settings = load()
     logs.setup(settings.log_format, settings.log_level)
-    app = create_app(settings)
-    proxied: ASGIApp = wrap_asgi_with_proxy_headers(app, settings.forwarded_allow_ips)
-    return proxied
+    return _behind_proxies(create_app(settings), settings.forwarded_allow_ips)
+
+
+_CONNECTIONS = frozenset({"http", "websocket"})  # not lifespan, which has no headers
+
+
+def _behind_proxies(app: ASGIApp, trusted: str) -> ASGIApp:
+    """granian's X-Forwarded-For rules, for the requests that carry the header: the wrapper
+    parses the peer's address with `ipaddress` on every request (2% of a list request), and
+    does nothing else when the header is absent."""
+    proxied = wrap_asgi_with_proxy_headers(app, trusted)
+
+    async def forwarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in _CONNECTIONS and http.header(scope, b"x-forwarded-for") is not None:
+            await proxied(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return forwarded
