@@ -3,7 +3,9 @@ statistics) exactly as it found them."""
 
 from __future__ import annotations
 
-from loop_live.demo import loader
+from datetime import UTC, datetime
+
+from loop_live.demo import generator, loader
 from loop_live.platform.db import Database, Sql
 from loop_live.platform.db.migrate import schema_drift
 from loop_live.platform.db.sqlite import SESSION_STATISTICS
@@ -24,3 +26,15 @@ async def test_demo_data_loads_its_rows_and_rebuilds_every_index(
             pinned = {row["idx"]: row["stat"] for row in await conn.fetch(STATISTICS)}
             assert pinned == SESSION_STATISTICS
     assert await schema_drift(database_url) == []
+
+
+def test_demo_ids_arrive_in_key_order_so_a_load_appends_to_every_key_index() -> None:
+    made = list(generator.batches(3_000, datetime(2026, 12, 3, tzinfo=UTC), size=1_000))
+    sessions = [str(row[0]) for batch in made for row in batch.sessions]
+    registrations = [str(row[0]) for batch in made for row in batch.registrations]
+    assert sessions == sorted(sessions)
+    assert len(set(sessions)) == len(sessions) == 3_000
+    assert registrations == sorted(registrations)
+    assert len(set(registrations)) == len(registrations)
+    again = next(generator.batches(1_000, datetime(2026, 12, 3, tzinfo=UTC), size=1_000))
+    assert [str(row[0]) for row in again.sessions] == sessions[:1_000]  # deterministic
