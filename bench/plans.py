@@ -312,30 +312,28 @@ async def sqlite_explain(
             milliseconds = (time.perf_counter() - started) * 1000
             loop = _sessions_loop(lines)
             index = loop["index"] if loop else None
-            read = await sqlite_rows_read(raw, query, index, loop["on"] if loop else None)
+            read = await sqlite_rows_read(raw, query, index)
     finally:
         await db.close()
     return SqlitePlan(lines, index, read, milliseconds)
 
 
-async def sqlite_rows_read(
-    raw: Any, query: repo.ListQuery, index: str | None, on: str | None
-) -> int:
-    """Index entries the page's loop visits: the entries of the index range the plan searches
-    (the WHERE terms on the columns it names, e.g. `brand_id=? AND host_id=?`, and a partial
-    index's own condition) up to the page's last row, where LIMIT stops the walk. Each entry is
-    one session row read and then kept or thrown away by the other terms: what PostgreSQL's
-    `rows + Rows Removed by Filter` counts. SQLite has no per-loop counter in this build
-    (no SQLITE_ENABLE_STMT_SCANSTATUS), so the count is taken with a second query on the same
-    index; valid because the plan check already requires an index walk in keyset order."""
+async def sqlite_rows_read(raw: Any, query: repo.ListQuery, index: str | None) -> int:
+    """Session rows the page's loop reads: the entries of the index the plan walks that pass
+    the WHERE terms on that index's own columns (SQLite checks those on the entry and defers
+    the row's read until they pass) and a partial index's own condition, up to the page's last
+    row, where LIMIT stops the walk. Each is one session row read and then kept or thrown away
+    by the other terms: what PostgreSQL's `rows + Rows Removed by Filter` counts. SQLite has no
+    per-loop counter in this build (no SQLITE_ENABLE_STMT_SCANSTATUS), so the count is taken
+    with a second query on the same index; valid because the plan check already requires an
+    index walk in keyset order."""
     where, values = repo._where(query)  # the terms as the repository writes them
     assert where is not None
     if index is None:  # a full scan reads every session of the table
         return int((await raw.execute_fetchall("SELECT count(*) FROM sessions"))[0][0])
-    columns = set(re.findall(r"[a-z_]+", on or ""))
-    if index.endswith("_open_time"):
-        columns.add("status")  # the partial index holds open sessions only
-    ranged = [t for t in where if set(_COLUMN.findall(t)) <= columns]
+    columns = {str(r[2]) for r in await raw.execute_fetchall(f"PRAGMA index_info({index})")}
+    partial = repo.OPEN_SESSIONS if index.endswith("_open_time") else None  # its own WHERE
+    ranged = [t for t in where if set(_COLUMN.findall(t)) <= columns or t == partial]
     keys = await raw.execute_fetchall(
         f"SELECT s.scheduled_at, s.id FROM sessions s WHERE {' AND '.join(where)}"
         " ORDER BY s.scheduled_at, s.id LIMIT :limit",

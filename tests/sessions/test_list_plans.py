@@ -45,6 +45,12 @@ UPCOMING = {
 SHAPES = {
     **ALONE,
     **{f"{k}, upcoming": (replace(p, upcoming="true"), ix) for k, (p, ix) in UPCOMING.items()},
+    # an open status with a filter: that filter's open index, its status read off each entry
+    **{
+        f"{k}, scheduled": (replace(p, status="scheduled"), ix)
+        for k, (p, ix) in UPCOMING.items()
+        if k in ("host", "community", "kind", "category")
+    },
 }
 CODEC = CursorCodec("test")
 

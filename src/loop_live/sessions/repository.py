@@ -81,7 +81,7 @@ _SET_CALL = Sql(
     " WHERE id = :id AND stream_call_id IS NULL"
 )
 _statements = SqlCache()
-_OPEN = one_of("s.status", OPEN_STATUSES)
+OPEN_SESSIONS = one_of("s.status", OPEN_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +227,7 @@ def _where(query: ListQuery) -> tuple[list[str] | None, dict[str, Any]]:
         # parameter, scheduled+fitness walked every ended fitness session: 27,914 rows).
         where.append(one_of("s.status", statuses))
         if set(statuses) < set(OPEN_STATUSES):
-            where.append(_OPEN)  # SQLite takes a partial index only when its WHERE is repeated
+            where.append(OPEN_SESSIONS)  # SQLite takes a partial index only when it is repeated
     if query.window is not None:
         where.append("s.scheduled_at >= :window_start AND s.scheduled_at < :window_end")
         params["window_start"], params["window_end"] = query.window

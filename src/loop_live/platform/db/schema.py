@@ -91,13 +91,15 @@ sessions = sa.Table(
     sa.Index("ix_sessions_brand_status_time", "brand_id", "status", "scheduled_at", "id"),
     sa.Index("ix_sessions_brand_kind_time", "brand_id", "kind", "scheduled_at", "id"),
     sa.Index("ix_sessions_brand_category_time", "brand_id", "category", "scheduled_at", "id"),
-    *(  # the `upcoming` pairs: a filter over open sessions only (migration 0008)
+    *(  # the `upcoming` pairs: a filter over open sessions only (migration 0008); `status`
+        # last so that `status=scheduled` skips live sessions on the index entry (0011)
         sa.Index(
             f"ix_sessions_brand_{name}_open_time",
             "brand_id",
             column,
             "scheduled_at",
             "id",
+            "status",
             postgresql_where=OPEN,
             sqlite_where=OPEN,
         )
