@@ -213,12 +213,17 @@ class SqliteDatabase:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:
         with sqlite_faults():
-            async with asyncio.timeout(self._wait):
-                conn = await self._readers.get()
+            conn = await self._reader()
             try:
                 yield SqliteConnection(conn)
             finally:
                 self._readers.put_nowait(conn)
+
+    async def _reader(self) -> aiosqlite.Connection:
+        if not self._readers.empty():  # an idle reader: no timeout to arm
+            return self._readers.get_nowait()
+        async with asyncio.timeout(self._wait):
+            return await self._readers.get()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqliteConnection]:
