@@ -252,9 +252,7 @@ def print_plans(
 
 # --- SQLite: EXPLAIN QUERY PLAN, and the index entries a page walked ----------------------
 
-_SESSIONS_LOOP = re.compile(
-    r"(SEARCH|SCAN) s( USING (COVERING )?INDEX (?P<index>\w+)( \((?P<on>.*)\))?)?$"
-)
+_SESSIONS_LOOP = re.compile(r"(SEARCH|SCAN) s( USING (COVERING )?INDEX (?P<index>\w+)( \(.*\))?)?$")
 _COLUMN = re.compile(r"\bs\.(\w+)")
 
 
